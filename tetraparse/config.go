@@ -1,0 +1,162 @@
+package tetraparse
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/internal/tstime"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// Config configures a Parser. The zero Config parses with the reference's
+// rules and schema 1.1: any non-host PID namespace, host events dropped,
+// events without a process block dropped, no sentinel windows.
+type Config struct {
+	// Definitions gives the raw schema and the kprobe extraction table;
+	// nil means schema.Default().
+	Definitions *schema.Definitions
+	// TargetInums are the PID-namespace inums to keep; empty keeps every
+	// non-host namespace.
+	TargetInums []uint64
+	// KeepHostNamespace keeps events whose PID namespace is the host's
+	// (the reference drops them).
+	KeepHostNamespace bool
+	// KeepWithoutProcess keeps events without a process block (the
+	// reference drops them); such events bypass the container filter.
+	KeepWithoutProcess bool
+	// Sentinels are time windows whose events are dropped; both bounds are
+	// inclusive, as in the reference.
+	Sentinels []Window
+	// NodeName is written when an event has no node_name.
+	NodeName string
+	// BatchSize is the number of rows per record batch (default 65,536).
+	BatchSize int
+	// MaxLineBytes bounds the length of one line (0: unlimited). A longer
+	// line stops the file with an error.
+	MaxLineBytes int
+	// Workers is the number of files parsed in parallel by Files
+	// (default GOMAXPROCS).
+	Workers int
+	// Order is the output order of Files (default FileOrder).
+	Order Order
+	// TempDir holds the sorted runs of TimeOrder (default os.TempDir()).
+	TempDir string
+	// SortMemory bounds the bytes of Arrow data TimeOrder holds in memory
+	// before spilling a sorted run to TempDir (default 256 MiB).
+	SortMemory int64
+	// Allocator allocates the record batches (default memory.DefaultAllocator).
+	Allocator memory.Allocator
+	// OnLineError, when set, is called for every line that is not valid
+	// JSON or not a readable event; the line is counted in Stats either
+	// way. It is called from the goroutine parsing the file.
+	OnLineError func(*LineError)
+}
+
+// Order is the output order of Parser.Files.
+type Order uint8
+
+const (
+	// FileOrder yields files in the given order and lines in file order,
+	// as the reference parser does.
+	FileOrder Order = iota
+	// TimeOrder yields rows by event time, ties broken by file then line,
+	// rows without a time last (the v0.2.1 release's ORDER BY event_time).
+	TimeOrder
+)
+
+// Window is a closed time interval [Start, End] in nanoseconds since the
+// epoch.
+type Window struct {
+	Start, End int64
+	Label      string
+}
+
+// ErrWindows reports a malformed sentinel window file.
+var ErrWindows = errors.New("tetraparse: invalid sentinel windows")
+
+// ReadWindows reads sentinel windows from CSV with the header
+// start_ts,end_ts,label (label optional; other columns ignored). Times use
+// the event-time rules (see internal/tstime). Errors name the line.
+func ReadWindows(r io.Reader) ([]Window, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrWindows, err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	si, ok1 := idx["start_ts"]
+	ei, ok2 := idx["end_ts"]
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%w: line 1: the header needs start_ts and end_ts, have %q", ErrWindows, header)
+	}
+	li, hasLabel := idx["label"]
+	var out []Window
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrWindows, err)
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		start, ok1 := tstime.Parse(get(si))
+		end, ok2 := tstime.Parse(get(ei))
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("%w: line %d: unparseable bound start=%q end=%q", ErrWindows, line, get(si), get(ei))
+		}
+		w := Window{Start: start, End: end}
+		if hasLabel {
+			w.Label = get(li)
+		}
+		out = append(out, w)
+	}
+}
+
+// LineError describes a line that could not be read as an event.
+type LineError struct {
+	File string // base name of the input
+	Line int64  // 1-based line number
+	// Column is the 1-based byte column of a syntax error, 0 otherwise.
+	Column int
+	Err    error // a *DecodeError
+}
+
+func (e *LineError) Error() string {
+	if e.Column > 0 {
+		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+// Unwrap returns the underlying *DecodeError.
+func (e *LineError) Unwrap() error { return e.Err }
+
+// FileError reports a file that could not be opened or read to the end.
+// Lines is the number of lines read (and delivered) before the failure.
+type FileError struct {
+	File  string
+	Lines int64
+	Err   error
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("tetraparse: %s: after %d lines: %v", e.File, e.Lines, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }

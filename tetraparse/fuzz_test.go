@@ -1,0 +1,72 @@
+package tetraparse
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"testing"
+)
+
+// FuzzDecode feeds arbitrary lines to Decode and to a Parser stream. The
+// committed seed corpus (testdata/fuzz/FuzzDecode) holds lines of the
+// shared samples; when ../shared is present all of their lines are added.
+func FuzzDecode(f *testing.F) {
+	for _, rel := range []string{"tetragon/sample-small.jsonl", "tetragon/robustness.jsonl", "tetragon-docs/events.jsonl"} {
+		dir := sharedTestdataOrEmpty()
+		if dir == "" {
+			break
+		}
+		fh, err := os.Open(dir + "/" + rel)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(nil, 1<<24)
+		for i := 0; sc.Scan(); i++ {
+			if i%7 == 0 { // a spread of lines keeps start-up short
+				f.Add(append([]byte(nil), sc.Bytes()...))
+			}
+		}
+		fh.Close()
+	}
+	p, err := New(Config{TargetInums: []uint64{4026533329, 4026533387}, BatchSize: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ev, err := Decode(line)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) || (!errors.Is(err, ErrSyntax) && !errors.Is(err, ErrStructure)) {
+				t.Fatalf("Decode error %T %v is not a *DecodeError", err, err)
+			}
+		} else if ev == nil {
+			t.Fatal("nil event without error")
+		}
+		s, err := p.newStream()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.rows.release()
+		s.line(line, "fuzz", 1)
+		if err := s.stats.Check(); err != nil {
+			t.Fatal(err)
+		}
+		if s.stats.LinesRead != 1 {
+			t.Fatalf("lines read %d", s.stats.LinesRead)
+		}
+		if rec := s.rows.flush(); rec != nil {
+			if rec.NumRows() != 1 || s.stats.Kept() != 1 {
+				t.Fatalf("rows %d, kept %d", rec.NumRows(), s.stats.Kept())
+			}
+			rec.Release()
+		}
+	})
+}
+
+func sharedTestdataOrEmpty() string {
+	if dir := sharedTestdataDir(); dir != "" {
+		return dir
+	}
+	return ""
+}

@@ -1,0 +1,52 @@
+package tetraparse
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Inputs expands its arguments into the list of files to parse: a file is
+// kept as is, a directory contributes its regular files whose names do not
+// start with '.', in rotation order. Rotated backups carry a timestamp or a
+// sequence number in their names and sort lexically, before the active file
+// of the set (the one whose name holds no digit), which was written last.
+func Inputs(args ...string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("tetraparse: input %s: %w", a, err)
+		}
+		if !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, fmt.Errorf("tetraparse: input %s: %w", a, err)
+		}
+		var names []string
+		for _, e := range entries {
+			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+				names = append(names, e.Name())
+			}
+		}
+		slices.SortFunc(names, func(x, y string) int {
+			ax, ay := !strings.ContainsAny(x, "0123456789"), !strings.ContainsAny(y, "0123456789")
+			if ax != ay {
+				if ax {
+					return 1
+				}
+				return -1
+			}
+			return strings.Compare(x, y)
+		})
+		for _, n := range names {
+			out = append(out, filepath.Join(a, n))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,424 @@
+package tetraparse
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// Parser turns Tetragon JSON export into raw-table record batches.
+//
+// A Parser is safe for concurrent use: every call of Records or Files has
+// its own decoding state, and Stats accumulates over all of them.
+//
+// Ownership: a record batch yielded by Records or Files belongs to the
+// iterator and is released when the loop body returns; call Retain to keep
+// it longer (and Release when done).
+type Parser struct {
+	cfg     Config
+	defs    *schema.Definitions
+	targets map[uint64]bool
+	mu      sync.Mutex
+	stats   Stats
+}
+
+// New returns a Parser for cfg.
+func New(cfg Config) (*Parser, error) {
+	if cfg.Definitions == nil {
+		cfg.Definitions = schema.Default()
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 1 << 16
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.SortMemory <= 0 {
+		cfg.SortMemory = 256 << 20
+	}
+	if cfg.Allocator == nil {
+		cfg.Allocator = memory.DefaultAllocator
+	}
+	for i, w := range cfg.Sentinels {
+		if w.End < w.Start {
+			return nil, fmt.Errorf("tetraparse: sentinel window %d (%s) ends before it starts", i, w.Label)
+		}
+	}
+	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}}
+	for _, t := range cfg.TargetInums {
+		p.targets[t] = true
+	}
+	// Fail early on a schema the parser cannot fill.
+	s, err := p.newStream()
+	if err != nil {
+		return nil, err
+	}
+	s.rows.release()
+	return p, nil
+}
+
+// Schema returns the Arrow schema of the batches.
+func (p *Parser) Schema() *arrow.Schema { return p.defs.RawSchema() }
+
+// Stats returns the counters accumulated so far.
+func (p *Parser) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+func (p *Parser) addStats(s *Stats) {
+	p.mu.Lock()
+	p.stats.Add(s)
+	p.mu.Unlock()
+}
+
+// stream is the state of one input being parsed.
+type stream struct {
+	p     *Parser
+	dec   decoder
+	x     *extractor
+	rows  *rowBuilder
+	stats Stats
+	ev    Event
+}
+
+func (p *Parser) newStream() (*stream, error) {
+	x, err := newExtractor(p.defs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := newRowBuilder(p.defs, p.cfg.Allocator, x)
+	if err != nil {
+		return nil, err
+	}
+	return &stream{p: p, x: x, rows: rows}, nil
+}
+
+// line processes one input line; file is the base name used for provenance.
+func (s *stream) line(raw []byte, file string, lineNo int64) {
+	st := &s.stats
+	st.LinesRead++
+	line := pythonStrip(raw)
+	if len(line) == 0 {
+		st.Blank++
+		return
+	}
+	if !utf8.Valid(line) && s.invalidUTF8(line, file, lineNo) {
+		return
+	}
+	ev := &s.ev
+	if err := s.dec.decode(ev, line, false); err != nil {
+		st.JSONErrors++
+		s.report(file, lineNo, err)
+		return
+	}
+	cfg := &s.p.cfg
+	if !ev.Kind.Kept() || s.dec.body < 0 {
+		st.DroppedByReason[DropWrongEventType]++
+		st.WrongKinds[ev.Kind]++
+		return
+	}
+	d := &s.dec
+	if d.structErr != nil && d.stage == stageEnvelope {
+		s.structureError(file, lineNo)
+		return
+	}
+	if ev.Process == nil {
+		if !cfg.KeepWithoutProcess {
+			st.DroppedByReason[DropNoProcess]++
+			return
+		}
+	} else {
+		pid := &ev.Process.NS.PID
+		if pid.IsHost && !cfg.KeepHostNamespace {
+			st.DroppedByReason[DropHostNamespace]++
+			return
+		}
+		if !pid.InumPresent {
+			st.DroppedByReason[DropNoInum]++
+			return
+		}
+		if len(s.p.targets) > 0 {
+			if d.structErr != nil && d.stage == stageInum {
+				s.structureError(file, lineNo)
+				return
+			}
+			if !pid.Inum.Valid || !s.p.targets[pid.Inum.Value] {
+				st.DroppedByReason[DropWrongInum]++
+				return
+			}
+		}
+	}
+	if !ev.Time.Valid {
+		st.UnparseableTimes++
+	} else {
+		for _, w := range cfg.Sentinels {
+			if w.Start <= ev.Time.Value && ev.Time.Value <= w.End {
+				st.DroppedByReason[DropSentinel]++
+				return
+			}
+		}
+	}
+	if d.structErr != nil {
+		s.structureError(file, lineNo)
+		return
+	}
+	if ev.Kind == KindKprobe && ev.Kprobe.FunctionName.Valid {
+		_, fieldErrs, err := s.x.extract(d, ev.Kprobe.FunctionName.Value)
+		if err != nil {
+			st.ExtractionFailures++
+		}
+		st.FieldErrors += int64(fieldErrs)
+	} else {
+		s.x.clear()
+	}
+	st.FieldErrors += int64(ev.FieldErrors)
+	s.rows.appendRow(ev, cfg.NodeName, file, lineNo, s.x)
+	st.KeptByKind[ev.Kind]++
+	if ev.Kind == KindExec && ev.Process != nil && ev.Process.FlagProcFS {
+		st.ProcfsWalkTagged++
+	}
+}
+
+// invalidUTF8 counts a line that is not UTF-8 as a JSON error (the
+// reference's text-mode read would fail on the whole file).
+func (s *stream) invalidUTF8(line []byte, file string, lineNo int64) bool {
+	s.stats.JSONErrors++
+	off := 0
+	for off < len(line) {
+		r, size := utf8.DecodeRune(line[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	s.report(file, lineNo, &DecodeError{Err: ErrSyntax, Offset: off, Msg: "invalid UTF-8"})
+	return true
+}
+
+func (s *stream) structureError(file string, lineNo int64) {
+	s.stats.StructureErrors++
+	s.report(file, lineNo, s.dec.structErr)
+}
+
+func (s *stream) report(file string, lineNo int64, err error) {
+	if s.p.cfg.OnLineError == nil {
+		return
+	}
+	le := &LineError{File: file, Line: lineNo, Err: err}
+	var de *DecodeError
+	if errors.As(err, &de) && de.Offset >= 0 {
+		le.Column = de.Offset + 1
+	}
+	s.p.cfg.OnLineError(le)
+}
+
+// parse reads r to the end, emitting a batch every BatchSize rows. It
+// returns a *FileError when reading fails (the rows before are emitted).
+func (s *stream) parse(r io.Reader, name string, emit func(arrow.RecordBatch) bool) error {
+	lr := newLineReader(r, s.p.cfg.MaxLineBytes)
+	batch := s.p.cfg.BatchSize
+	for {
+		line, ok := lr.next()
+		if !ok {
+			break
+		}
+		s.line(line, name, lr.line())
+		if s.rows.rows >= batch {
+			if !s.emit(emit) {
+				return errStopped
+			}
+		}
+	}
+	if !s.emit(emit) {
+		return errStopped
+	}
+	if lr.err != nil {
+		return &FileError{File: name, Lines: lr.line(), Err: lr.err}
+	}
+	return nil
+}
+
+var errStopped = errors.New("stopped by the consumer")
+
+func (s *stream) emit(emit func(arrow.RecordBatch) bool) bool {
+	rec := s.rows.flush()
+	if rec == nil {
+		return true
+	}
+	defer rec.Release()
+	return emit(rec)
+}
+
+// Records parses one stream. name is recorded in the _source_file column
+// (its base name). Read errors are yielded once, after the rows read
+// before them.
+func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		s, err := p.newStream()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer s.rows.release()
+		defer func() { p.addStats(&s.stats) }()
+		err = s.parse(r, filepath.Base(name), func(rec arrow.RecordBatch) bool { return yield(rec, nil) })
+		if err != nil && err != errStopped {
+			yield(nil, err)
+		}
+	}
+}
+
+// Files parses files (".gz" names are gunzipped, any other name is read as
+// is) with up to Config.Workers in parallel, in Config.Order. A file that
+// cannot be opened or read to the end yields a *FileError at its place in
+// the order, after the rows read before the failure, and parsing goes on
+// with the next file.
+func (p *Parser) Files(paths []string) iter.Seq2[arrow.RecordBatch, error] {
+	if p.cfg.Order == TimeOrder {
+		return p.timeOrder(paths)
+	}
+	return p.fileOrder(paths)
+}
+
+// item is one element of a file's output: a record or a final error.
+type item struct {
+	rec arrow.RecordBatch
+	err error
+}
+
+// fileOrder yields the batches of runFiles.
+func (p *Parser) fileOrder(paths []string) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		p.runFiles(paths, func(_ int, rec arrow.RecordBatch, err error) bool { return yield(rec, err) })
+	}
+}
+
+// runFiles parses paths with one goroutine per file, at most Workers at a
+// time, and calls fn in file order with each batch (released after fn
+// returns) or file error. Each file's output goes through its own small
+// channel, read in file order, so memory stays bounded by
+// Workers × (channel capacity + 1) batches. fn returning false stops.
+func (p *Parser) runFiles(paths []string, fn func(file int, rec arrow.RecordBatch, err error) bool) {
+	out := make([]chan item, len(paths))
+	for i := range out {
+		out[i] = make(chan item, 2)
+	}
+	done := make(chan struct{})
+	sem := make(chan struct{}, p.cfg.Workers)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // dispatcher: starts files in order as workers free up
+		defer wg.Done()
+		for i, path := range paths {
+			select {
+			case sem <- struct{}{}:
+			case <-done:
+				for _, ch := range out[i:] {
+					close(ch)
+				}
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				p.parseFile(path, out[i], done)
+			}()
+		}
+	}()
+	defer func() {
+		close(done)
+		// Drain so that workers blocked on send can finish, releasing
+		// what they produced.
+		for _, ch := range out {
+			for it := range ch {
+				if it.rec != nil {
+					it.rec.Release()
+				}
+			}
+		}
+		wg.Wait()
+	}()
+	for i, ch := range out {
+		for it := range ch {
+			ok := fn(i, it.rec, it.err)
+			if it.rec != nil {
+				it.rec.Release()
+			}
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// parseFile parses one file into ch and closes it.
+func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
+	defer close(ch)
+	name := filepath.Base(path)
+	s, err := p.newStream()
+	if err != nil {
+		ch <- item{err: err}
+		return
+	}
+	defer s.rows.release()
+	defer func() { p.addStats(&s.stats) }()
+	send := func(it item) bool {
+		select {
+		case ch <- it:
+			return true
+		case <-done:
+			if it.rec != nil {
+				it.rec.Release()
+			}
+			return false
+		}
+	}
+	r, closeFn, err := openInput(path)
+	if err != nil {
+		s.stats.FilesFailed++
+		send(item{err: &FileError{File: name, Err: err}})
+		return
+	}
+	defer closeFn()
+	s.stats.FilesRead++
+	err = s.parse(r, name, func(rec arrow.RecordBatch) bool {
+		rec.Retain()
+		return send(item{rec: rec})
+	})
+	if err != nil && err != errStopped {
+		s.stats.FilesFailed++
+		send(item{err: err})
+	}
+}
+
+// openInput opens a file, gunzipping names that end in ".gz".
+func openInput(path string) (io.Reader, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !strings.HasSuffix(path, ".gz") {
+		return f, f.Close, nil
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("gzip: %w", err)
+	}
+	return zr, func() error { zr.Close(); return f.Close() }, nil
+}

@@ -1,0 +1,248 @@
+package tetraparse
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/require"
+	"github.com/tetrahids/tetrahids/internal/goldentest"
+)
+
+func sharedInput(t *testing.T, rel string) string {
+	t.Helper()
+	dir := goldentest.SharedTestdata()
+	if dir == "" {
+		t.Skip("../shared/testdata not present")
+	}
+	return filepath.Join(dir, rel)
+}
+
+func rowCount(recs []arrow.RecordBatch) int {
+	n := 0
+	for _, r := range recs {
+		n += int(r.NumRows())
+	}
+	return n
+}
+
+func TestRobustnessAccountsForEveryLine(t *testing.T) {
+	path := sharedInput(t, "tetragon/robustness.jsonl")
+	var lineErrs []*LineError
+	p, err := New(Config{TargetInums: []uint64{4026533329, 4026533387}, OnLineError: func(e *LineError) { lineErrs = append(lineErrs, e) }})
+	require.NoError(t, err)
+	recs := parseAll(t, p, path)
+	st := p.Stats()
+	require.NoError(t, st.Check())
+	require.EqualValues(t, 2000, st.LinesRead)
+	require.EqualValues(t, rowCount(recs), st.Kept())
+	require.Greater(t, st.Kept(), int64(1500))
+	require.EqualValues(t, 9, st.Blank)
+	require.EqualValues(t, 11, st.JSONErrors)
+	require.Len(t, lineErrs, int(st.JSONErrors+st.StructureErrors))
+	for _, e := range lineErrs {
+		require.Equal(t, "robustness.jsonl", e.File)
+		require.Positive(t, e.Line)
+		require.Contains(t, e.Error(), fmt.Sprintf("robustness.jsonl:%d", e.Line))
+	}
+	// The events with 32-bit numbers written as strings are kept, with
+	// their values (the reference crashes on them).
+	stringPIDs := 0
+	for _, rec := range recs {
+		lines := rec.Column(rec.Schema().FieldIndices("_source_line")[0])
+		pids := rec.Column(rec.Schema().FieldIndices("proc_pid")[0])
+		for i := range int(rec.NumRows()) {
+			if goldentest.Cell(lines, i) == "310" || goldentest.Cell(lines, i) == "513" {
+				require.False(t, pids.IsNull(i))
+				stringPIDs++
+			}
+		}
+	}
+	require.Equal(t, 2, stringPIDs, "lines 310 and 513 carry string inums and must be kept")
+}
+
+func TestInvariantOnEveryShardInput(t *testing.T) {
+	for _, rel := range []string{"tetragon/sample-train.jsonl", "tetragon/sample-small.jsonl", "tetragon/robustness.jsonl", "tetragon-docs/events.jsonl"} {
+		path := sharedInput(t, rel)
+		for _, cfg := range []Config{{}, {TargetInums: []uint64{4026533329}}, {KeepHostNamespace: true, KeepWithoutProcess: true}} {
+			p, err := New(cfg)
+			require.NoError(t, err)
+			recs := parseAll(t, p, path)
+			st := p.Stats()
+			require.NoError(t, st.Check(), rel)
+			require.EqualValues(t, rowCount(recs), st.Kept(), rel)
+		}
+	}
+}
+
+func TestGzipAndTruncatedGzip(t *testing.T) {
+	var plain bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&plain, `{"process_exec":{"process":{"exec_id":"id%d","pid":%d,"ns":{"pid":{"inum":7}}}},"time":"2026-04-19T10:00:00.%09dZ"}`+"\n", i, i, i)
+	}
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	full := filepath.Join(dir, "events.json.gz")
+	require.NoError(t, os.WriteFile(full, gz.Bytes(), 0o644))
+	cut := filepath.Join(dir, "cut.json.gz")
+	require.NoError(t, os.WriteFile(cut, gz.Bytes()[:gz.Len()/2], 0o644))
+	missing := filepath.Join(dir, "missing.json")
+
+	p, err := New(Config{BatchSize: 700})
+	require.NoError(t, err)
+	var rows int
+	var errs []error
+	for rec, err := range p.Files([]string{full, cut, missing}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rows += int(rec.NumRows())
+	}
+	require.Len(t, errs, 2)
+	var fe *FileError
+	require.ErrorAs(t, errs[0], &fe)
+	require.Equal(t, "cut.json.gz", fe.File)
+	require.Positive(t, fe.Lines)
+	require.Less(t, fe.Lines, int64(5000))
+	require.Contains(t, errs[0].Error(), "cut.json.gz")
+	require.ErrorAs(t, errs[1], &fe)
+	require.Equal(t, "missing.json", fe.File)
+	require.ErrorIs(t, errs[1], os.ErrNotExist)
+	st := p.Stats()
+	require.NoError(t, st.Check())
+	require.EqualValues(t, 2, st.FilesRead)
+	require.EqualValues(t, 2, st.FilesFailed)
+	// Every complete line before the damage is delivered.
+	require.EqualValues(t, rows, st.Kept())
+	require.GreaterOrEqual(t, int64(rows), 5000+fe.Lines-1)
+}
+
+func TestHugeLine(t *testing.T) {
+	arg := strings.Repeat("A", 32<<20)
+	line := `{"process_exec":{"process":{"exec_id":"big","arguments":"` + arg + `","ns":{"pid":{"inum":1}}}},"time":"2026-04-19T10:00:00Z"}`
+	in := "\n" + line + "\n" + `{"process_exit":{"process":{"exec_id":"big","ns":{"pid":{"inum":1}}}}}` + "\n"
+	p, err := New(Config{})
+	require.NoError(t, err)
+	var got int
+	for rec, err := range p.Records(strings.NewReader(in), "huge.json") {
+		require.NoError(t, err)
+		args := rec.Column(rec.Schema().FieldIndices("proc_arguments")[0])
+		for i := range int(rec.NumRows()) {
+			if !args.IsNull(i) {
+				require.Len(t, goldentest.Cell(args, i), len(arg)+2)
+			}
+			got++
+		}
+	}
+	require.Equal(t, 2, got)
+	st := p.Stats()
+	require.EqualValues(t, 3, st.LinesRead)
+	require.EqualValues(t, 1, st.Blank)
+}
+
+func TestFileOrderIsDeterministicAcrossWorkers(t *testing.T) {
+	a := sharedInput(t, "tetragon/sample-train.jsonl")
+	b := sharedInput(t, "tetragon/sample-small.jsonl")
+	paths := []string{a, b, a, b, a}
+	var want []string
+	for _, workers := range []int{1, 2, 4} {
+		p, err := New(Config{Workers: workers, BatchSize: 333})
+		require.NoError(t, err)
+		var got []string
+		for rec, err := range p.Files(paths) {
+			require.NoError(t, err)
+			f := rec.Column(rec.Schema().FieldIndices("_source_file")[0])
+			l := rec.Column(rec.Schema().FieldIndices("_source_line")[0])
+			for i := range int(rec.NumRows()) {
+				got = append(got, goldentest.Cell(f, i)+":"+goldentest.Cell(l, i))
+			}
+		}
+		if want == nil {
+			want = got
+		}
+		require.Equal(t, want, got, "workers=%d", workers)
+	}
+}
+
+func TestEarlyStopReleasesEverything(t *testing.T) {
+	path := sharedInput(t, "tetragon/sample-train.jsonl")
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	p, err := New(Config{Allocator: mem, BatchSize: 100, Workers: 2})
+	require.NoError(t, err)
+	n := 0
+	for _, err := range p.Files([]string{path, path, path, path}) {
+		require.NoError(t, err)
+		n++
+		if n == 3 {
+			break
+		}
+	}
+	mem.AssertSize(t, 0)
+}
+
+func TestTimeOrder(t *testing.T) {
+	a := sharedInput(t, "tetragon/sample-train.jsonl")
+	b := sharedInput(t, "tetragon/sample-small.jsonl")
+	check := func(cfg Config) []string {
+		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+		defer mem.AssertSize(t, 0)
+		cfg.Order, cfg.Allocator, cfg.TempDir = TimeOrder, mem, t.TempDir()
+		p, err := New(cfg)
+		require.NoError(t, err)
+		var keys []string
+		var prev *rowRef
+		for rec, err := range p.Files([]string{b, a}) {
+			require.NoError(t, err)
+			ts := rec.Column(rec.Schema().FieldIndices("event_time")[0])
+			f := rec.Column(rec.Schema().FieldIndices("_source_file")[0])
+			l := rec.Column(rec.Schema().FieldIndices("_source_line")[0])
+			for i := range int(rec.NumRows()) {
+				cur := &rowRef{hasTime: !ts.IsNull(i)}
+				if cur.hasTime {
+					fmt.Sscan(goldentest.Cell(ts, i), &cur.time)
+				}
+				if prev != nil && prev.hasTime && cur.hasTime {
+					require.LessOrEqual(t, prev.time, cur.time)
+				}
+				if prev != nil {
+					require.False(t, !prev.hasTime && cur.hasTime, "rows without time must come last")
+				}
+				prev = cur
+				keys = append(keys, goldentest.Cell(f, i)+":"+goldentest.Cell(l, i))
+			}
+		}
+		st := p.Stats()
+		require.NoError(t, st.Check())
+		require.EqualValues(t, len(keys), st.Kept())
+		return keys
+	}
+	inMemory := check(Config{BatchSize: 1000})
+	// A tiny memory budget forces many spilled runs and a k-way merge; the
+	// order must not change.
+	spilled := check(Config{BatchSize: 97, SortMemory: 64 << 10})
+	require.Equal(t, inMemory, spilled)
+	require.Greater(t, len(inMemory), 5000)
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	_, err := New(Config{Sentinels: []Window{{Start: 10, End: 5, Label: "bad"}}})
+	require.Error(t, err)
+	_, err = ReadWindows(strings.NewReader("start_ts,end_ts\n2026-04-19T00:00:00Z,nope\n"))
+	require.ErrorIs(t, err, ErrWindows)
+	require.Contains(t, err.Error(), "line 2")
+	_, err = ReadWindows(strings.NewReader("begin,end\n"))
+	require.True(t, errors.Is(err, ErrWindows))
+}
+
+func sharedTestdataDir() string { return goldentest.SharedTestdata() }

@@ -1,0 +1,325 @@
+package tetraparse
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// procCols are the raw column indices of one process block (groups B–D).
+type procCols struct {
+	execID, parentExecID, pid, tid, uid, auid, binary, arguments, cwd, flags int
+	startTime, inInitTree, refcnt, isProcfsWalk, flagExecve, flagClone      int
+	flagRootcwd, capPermitted, capEffective, capInheritable                 int
+	nsInum                                                                  [7]int // pid mnt net user uts ipc cgroup
+	nsIsHost                                                                [3]int // pid user time
+	creds                                                                   [8]int
+}
+
+// rowBuilder appends Events to Arrow builders in the raw schema.
+type rowBuilder struct {
+	rb      *array.RecordBuilder
+	schema  *arrow.Schema
+	version string
+	str     []*array.StringBuilder
+	u32     []*array.Uint32Builder
+	u64     []*array.Uint64Builder
+	i32     []*array.Int32Builder
+	i64     []*array.Int64Builder
+	boo     []*array.BooleanBuilder
+	ts      []*array.TimestampBuilder
+	list    []*array.ListBuilder
+	// Column indices.
+	eventType, eventTime, nodeName                       int
+	proc, parent                                         procCols
+	exitStatus, exitSignal, kpFunction, kpPolicy         int
+	kpAction, kpReturnAction, kpArgsJSON                 int
+	sourceFile, sourceLine, parserVersion                int
+	unmapped                                             []int
+	rows                                                 int
+}
+
+func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
+	sc := defs.RawSchema()
+	b := &rowBuilder{schema: sc, version: defs.Raw.ParserVersion, rb: array.NewRecordBuilder(mem, sc)}
+	n := len(sc.Fields())
+	b.str = make([]*array.StringBuilder, n)
+	b.u32 = make([]*array.Uint32Builder, n)
+	b.u64 = make([]*array.Uint64Builder, n)
+	b.i32 = make([]*array.Int32Builder, n)
+	b.i64 = make([]*array.Int64Builder, n)
+	b.boo = make([]*array.BooleanBuilder, n)
+	b.ts = make([]*array.TimestampBuilder, n)
+	b.list = make([]*array.ListBuilder, n)
+	for i := range n {
+		switch fb := b.rb.Field(i).(type) {
+		case *array.StringBuilder:
+			b.str[i] = fb
+		case *array.Uint32Builder:
+			b.u32[i] = fb
+		case *array.Uint64Builder:
+			b.u64[i] = fb
+		case *array.Int32Builder:
+			b.i32[i] = fb
+		case *array.Int64Builder:
+			b.i64[i] = fb
+		case *array.BooleanBuilder:
+			b.boo[i] = fb
+		case *array.TimestampBuilder:
+			b.ts[i] = fb
+		case *array.ListBuilder:
+			b.list[i] = fb
+		default:
+			return nil, fmt.Errorf("tetraparse: raw column %s has unsupported type %s", sc.Field(i).Name, sc.Field(i).Type)
+		}
+	}
+	mapped := make([]bool, n)
+	var missing []string
+	// col looks a column up and checks its type against the builder the
+	// appender will use.
+	col := func(name string, want string) int {
+		i, ok := sc.FieldIndices(name), false
+		if len(i) == 1 {
+			c, _ := defs.RawColumn(name)
+			ok = c.Type == want
+		}
+		if !ok {
+			missing = append(missing, name+" ("+want+")")
+			return 0
+		}
+		mapped[i[0]] = true
+		return i[0]
+	}
+	b.eventType = col("event_type", "utf8")
+	b.eventTime = col("event_time", "timestamp[ns,UTC]")
+	b.nodeName = col("node_name", "utf8")
+	for _, pc := range []struct {
+		prefix string
+		c      *procCols
+	}{{"proc_", &b.proc}, {"parent_", &b.parent}} {
+		p, c := pc.prefix, pc.c
+		c.execID, c.parentExecID = col(p+"exec_id", "utf8"), col(p+"parent_exec_id", "utf8")
+		c.pid, c.tid, c.uid, c.auid = col(p+"pid", "uint32"), col(p+"tid", "uint32"), col(p+"uid", "uint32"), col(p+"auid", "uint32")
+		c.binary, c.arguments, c.cwd, c.flags = col(p+"binary", "utf8"), col(p+"arguments", "utf8"), col(p+"cwd", "utf8"), col(p+"flags", "utf8")
+		c.startTime, c.inInitTree, c.refcnt = col(p+"start_time", "timestamp[ns,UTC]"), col(p+"in_init_tree", "bool"), col(p+"refcnt", "uint32")
+		c.isProcfsWalk, c.flagExecve = col(p+"is_procfs_walk", "bool"), col(p+"flag_execve", "bool")
+		c.flagClone, c.flagRootcwd = col(p+"flag_clone", "bool"), col(p+"flag_rootcwd", "bool")
+		c.capPermitted, c.capEffective, c.capInheritable = col(p+"cap_permitted", "list<utf8>"), col(p+"cap_effective", "list<utf8>"), col(p+"cap_inheritable", "list<utf8>")
+		for i, ns := range nsNames[:7] {
+			c.nsInum[i] = col(p+"ns_"+ns+"_inum", "uint64")
+		}
+		for i, ns := range [...]string{"pid", "user", "time"} {
+			c.nsIsHost[i] = col(p+"ns_"+ns+"_is_host", "bool")
+		}
+		for i, k := range credNames {
+			c.creds[i] = col(p+"creds_"+k, "uint32")
+		}
+	}
+	b.exitStatus, b.exitSignal = col("exit_status", "int32"), col("exit_signal", "utf8")
+	b.kpFunction, b.kpPolicy = col("kprobe_function_name", "utf8"), col("kprobe_policy_name", "utf8")
+	b.kpAction, b.kpReturnAction = col("kprobe_action", "utf8"), col("kprobe_return_action", "utf8")
+	b.kpArgsJSON = col("kprobe_args_json", "utf8")
+	b.sourceFile, b.sourceLine, b.parserVersion = col("_source_file", "utf8"), col("_source_line", "uint32"), col("_parser_version", "utf8")
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("tetraparse: raw schema %s lacks columns the parser fills: %v", defs.SchemaVersion, missing)
+	}
+	for _, c := range x.cols {
+		mapped[c] = true
+	}
+	for i, m := range mapped {
+		if !m {
+			b.unmapped = append(b.unmapped, i)
+		}
+	}
+	return b, nil
+}
+
+func (b *rowBuilder) optStr(i int, v Opt[string]) {
+	if v.Valid {
+		b.str[i].Append(v.Value)
+	} else {
+		b.str[i].AppendNull()
+	}
+}
+
+func (b *rowBuilder) optU32(i int, v Opt[uint32]) {
+	if v.Valid {
+		b.u32[i].Append(v.Value)
+	} else {
+		b.u32[i].AppendNull()
+	}
+}
+
+func (b *rowBuilder) optU64(i int, v Opt[uint64]) {
+	if v.Valid {
+		b.u64[i].Append(v.Value)
+	} else {
+		b.u64[i].AppendNull()
+	}
+}
+
+func (b *rowBuilder) optTS(i int, v Opt[int64]) {
+	if v.Valid {
+		b.ts[i].Append(arrow.Timestamp(v.Value))
+	} else {
+		b.ts[i].AppendNull()
+	}
+}
+
+func (b *rowBuilder) strList(i int, v Opt[[]string]) {
+	lb := b.list[i]
+	if !v.Valid {
+		lb.AppendNull()
+		return
+	}
+	lb.Append(true)
+	vb := lb.ValueBuilder().(*array.StringBuilder)
+	for _, s := range v.Value {
+		vb.Append(s)
+	}
+}
+
+// appendProc appends one process block; p == nil writes nulls, as the
+// reference does for an absent parent.
+func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
+	if p == nil {
+		for _, i := range [...]int{c.execID, c.parentExecID, c.binary, c.arguments, c.cwd, c.flags} {
+			b.str[i].AppendNull()
+		}
+		for _, i := range [...]int{c.pid, c.tid, c.uid, c.auid, c.refcnt} {
+			b.u32[i].AppendNull()
+		}
+		b.ts[c.startTime].AppendNull()
+		for _, i := range [...]int{c.inInitTree, c.isProcfsWalk, c.flagExecve, c.flagClone, c.flagRootcwd, c.nsIsHost[0], c.nsIsHost[1], c.nsIsHost[2]} {
+			b.boo[i].AppendNull()
+		}
+		for _, i := range [...]int{c.capPermitted, c.capEffective, c.capInheritable} {
+			b.list[i].AppendNull()
+		}
+		for _, i := range c.nsInum {
+			b.u64[i].AppendNull()
+		}
+		for _, i := range c.creds {
+			b.u32[i].AppendNull()
+		}
+		return
+	}
+	b.optStr(c.execID, p.ExecID)
+	b.optStr(c.parentExecID, p.ParentExecID)
+	b.optU32(c.pid, p.PID)
+	b.optU32(c.tid, p.TID)
+	b.optU32(c.uid, p.UID)
+	b.optU32(c.auid, p.AUID)
+	b.optStr(c.binary, p.Binary)
+	b.optStr(c.arguments, p.Arguments)
+	b.optStr(c.cwd, p.Cwd)
+	b.str[c.flags].Append(p.Flags)
+	b.optTS(c.startTime, p.StartTime)
+	b.boo[c.inInitTree].Append(p.InInitTree)
+	b.optU32(c.refcnt, p.Refcnt)
+	b.boo[c.isProcfsWalk].Append(p.FlagProcFS && kind == KindExec)
+	b.boo[c.flagExecve].Append(p.FlagExecve)
+	b.boo[c.flagClone].Append(p.FlagClone)
+	b.boo[c.flagRootcwd].Append(p.FlagRootCwd)
+	b.strList(c.capPermitted, p.CapPermitted)
+	b.strList(c.capEffective, p.CapEffective)
+	b.strList(c.capInheritable, p.CapInheritable)
+	ns := &p.NS
+	for i := range c.nsInum {
+		b.optU64(c.nsInum[i], ns.field(i).Inum)
+	}
+	b.boo[c.nsIsHost[0]].Append(ns.PID.IsHost)
+	b.boo[c.nsIsHost[1]].Append(ns.User.IsHost)
+	b.boo[c.nsIsHost[2]].Append(ns.Time.IsHost)
+	for i := range c.creds {
+		b.optU32(c.creds[i], *p.Creds.field(i))
+	}
+}
+
+// appendRow appends one kept event. nodeName is the fallback for an event
+// without one; x holds the staged kp_* values (all unset for non-kprobes).
+func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *extractor) {
+	b.str[b.eventType].Append(ev.Kind.String())
+	b.optTS(b.eventTime, ev.Time)
+	if ev.NodeName.Valid {
+		b.str[b.nodeName].Append(ev.NodeName.Value)
+	} else {
+		b.str[b.nodeName].Append(nodeName)
+	}
+	b.appendProc(&b.proc, ev.Process, ev.Kind)
+	b.appendProc(&b.parent, ev.Parent, ev.Kind)
+	if ev.Kind == KindExit {
+		if ev.Exit.Status.Valid {
+			b.i32[b.exitStatus].Append(ev.Exit.Status.Value)
+		} else {
+			b.i32[b.exitStatus].AppendNull()
+		}
+		b.optStr(b.exitSignal, ev.Exit.Signal)
+	} else {
+		b.i32[b.exitStatus].AppendNull()
+		b.str[b.exitSignal].AppendNull()
+	}
+	if ev.Kind == KindKprobe {
+		k := &ev.Kprobe
+		b.optStr(b.kpFunction, k.FunctionName)
+		b.optStr(b.kpPolicy, k.PolicyName)
+		b.optStr(b.kpAction, k.Action)
+		b.optStr(b.kpReturnAction, k.ReturnAction)
+		b.str[b.kpArgsJSON].BinaryBuilder.Append(k.ArgsJSON)
+	} else {
+		for _, i := range [...]int{b.kpFunction, b.kpPolicy, b.kpAction, b.kpReturnAction, b.kpArgsJSON} {
+			b.str[i].AppendNull()
+		}
+	}
+	for s, i := range x.cols {
+		v := &x.slots[s]
+		if !v.set {
+			b.rb.Field(i).AppendNull()
+			continue
+		}
+		switch {
+		case b.str[i] != nil:
+			b.str[i].Append(v.s)
+		case b.boo[i] != nil:
+			b.boo[i].Append(v.b)
+		case b.list[i] != nil:
+			b.strList(i, some(v.list))
+		case b.u32[i] != nil:
+			b.u32[i].Append(uint32(v.num.abs))
+		case b.u64[i] != nil:
+			b.u64[i].Append(v.num.abs)
+		case b.i32[i] != nil:
+			b.i32[i].Append(int32(v.num.signed()))
+		case b.i64[i] != nil:
+			b.i64[i].Append(v.num.signed())
+		}
+	}
+	for _, i := range b.unmapped {
+		b.rb.Field(i).AppendNull()
+	}
+	b.str[b.sourceFile].Append(file)
+	b.u32[b.sourceLine].Append(uint32(line))
+	b.str[b.parserVersion].Append(b.version)
+	b.rows++
+}
+
+func (n bigint) signed() int64 {
+	if n.neg {
+		return -int64(n.abs)
+	}
+	return int64(n.abs)
+}
+
+// flush returns the rows appended since the last flush as a record, or nil.
+func (b *rowBuilder) flush() arrow.RecordBatch {
+	if b.rows == 0 {
+		return nil
+	}
+	b.rows = 0
+	return b.rb.NewRecordBatch()
+}
+
+func (b *rowBuilder) release() { b.rb.Release() }

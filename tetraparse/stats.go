@@ -1,0 +1,211 @@
+package tetraparse
+
+import (
+	"fmt"
+	"sort"
+)
+
+// DropReason says why a parsed line did not become a row.
+type DropReason uint8
+
+// The drop reasons, in the order the reference applies its rules.
+const (
+	// DropWrongEventType: the line is JSON but not an object holding one of
+	// process_exec, process_exit, process_kprobe.
+	DropWrongEventType DropReason = iota
+	// DropNoProcess: the event has no (or an empty) process block.
+	DropNoProcess
+	// DropHostNamespace: process.ns.pid.is_host is set.
+	DropHostNamespace
+	// DropNoInum: process.ns.pid.inum is absent.
+	DropNoInum
+	// DropWrongInum: the PID-namespace inum is not a target inum.
+	DropWrongInum
+	// DropSentinel: the event time falls inside a sentinel window.
+	DropSentinel
+	numDropReasons
+)
+
+var dropNames = [numDropReasons]string{
+	DropWrongEventType: "drop_wrong_event_type",
+	DropNoProcess:      "drop_no_process",
+	DropHostNamespace:  "drop_container_filter_is_host",
+	DropNoInum:         "drop_container_filter_no_inum",
+	DropWrongInum:      "drop_container_filter_wrong_inum",
+	DropSentinel:       "drop_sentinel_interval",
+}
+
+// String returns the reference's counter name, such as "drop_no_process".
+func (r DropReason) String() string {
+	if r < numDropReasons {
+		return dropNames[r]
+	}
+	return fmt.Sprintf("DropReason(%d)", r)
+}
+
+// Stats accounts for every input line. For any input,
+//
+//	LinesRead == Blank + Kept + Dropped + JSONErrors + StructureErrors
+//
+// where Kept and Dropped are the sums of KeptByKind and DroppedByReason.
+// The other counters describe kept rows and do not take part in the sum.
+type Stats struct {
+	FilesRead   int64
+	FilesFailed int64
+	LinesRead   int64
+	// Blank counts lines that are empty after removing white space.
+	Blank int64
+	// KeptByKind counts rows by event kind (only exec, exit and kprobe).
+	KeptByKind [numKinds]int64
+	// DroppedByReason counts lines dropped by each rule.
+	DroppedByReason [numDropReasons]int64
+	// WrongKinds counts the DropWrongEventType lines by the kind they had
+	// (KindUnknown for non-objects and unknown envelopes).
+	WrongKinds [numKinds]int64
+	// JSONErrors counts lines that are not valid JSON (as Python's
+	// json.loads judges it) or not valid UTF-8.
+	JSONErrors int64
+	// StructureErrors counts JSON lines whose structure the reference cannot
+	// read (e.g. an event body or process block that is not an object); the
+	// reference counts them as errors_extraction and drops them.
+	StructureErrors int64
+	// ExtractionFailures counts kept kprobe rows whose arguments did not fit
+	// the extraction table; their kp_* columns stay null (the reference
+	// counts them as errors_extraction too, and keeps the row).
+	ExtractionFailures int64
+	// FieldErrors counts values of a kept row that did not fit their
+	// column (e.g. a pid that is not a number); they are written as null.
+	// On such input the reference's writer fails.
+	FieldErrors int64
+	// UnparseableTimes counts events that reached the sentinel check with a
+	// time that does not parse; they are kept with a null event_time.
+	UnparseableTimes int64
+	// ProcfsWalkTagged counts kept process_exec rows tagged is_procfs_walk.
+	ProcfsWalkTagged int64
+}
+
+// Kept returns the number of rows produced.
+func (s *Stats) Kept() int64 {
+	var n int64
+	for _, v := range s.KeptByKind {
+		n += v
+	}
+	return n
+}
+
+// Dropped returns the number of lines dropped by a rule.
+func (s *Stats) Dropped() int64 {
+	var n int64
+	for _, v := range s.DroppedByReason {
+		n += v
+	}
+	return n
+}
+
+// Check verifies the accounting invariant and returns an error naming the
+// difference when it does not hold.
+func (s *Stats) Check() error {
+	sum := s.Blank + s.Kept() + s.Dropped() + s.JSONErrors + s.StructureErrors
+	if sum != s.LinesRead {
+		return fmt.Errorf("tetraparse: stats do not add up: lines_read %d != blank %d + kept %d + dropped %d + json errors %d + structure errors %d (= %d)",
+			s.LinesRead, s.Blank, s.Kept(), s.Dropped(), s.JSONErrors, s.StructureErrors, sum)
+	}
+	return nil
+}
+
+// Add accumulates o into s.
+func (s *Stats) Add(o *Stats) {
+	s.FilesRead += o.FilesRead
+	s.FilesFailed += o.FilesFailed
+	s.LinesRead += o.LinesRead
+	s.Blank += o.Blank
+	for i := range s.KeptByKind {
+		s.KeptByKind[i] += o.KeptByKind[i]
+		s.WrongKinds[i] += o.WrongKinds[i]
+	}
+	for i := range s.DroppedByReason {
+		s.DroppedByReason[i] += o.DroppedByReason[i]
+	}
+	s.JSONErrors += o.JSONErrors
+	s.StructureErrors += o.StructureErrors
+	s.ExtractionFailures += o.ExtractionFailures
+	s.FieldErrors += o.FieldErrors
+	s.UnparseableTimes += o.UnparseableTimes
+	s.ProcfsWalkTagged += o.ProcfsWalkTagged
+}
+
+// Reference returns the counters under the reference parser's names, with
+// zero counters left out as the reference's Counter does. The reference
+// counts lines_kept, kept_<event type>, each drop_* reason, errors_json_parse,
+// errors_extraction (structure errors plus extraction failures),
+// unparseable_event_time, tagged_procfs_walk_execs, files_read and
+// files_failed. It has no counter for blank lines or field errors.
+func (s *Stats) Reference() map[string]int64 {
+	m := map[string]int64{
+		"files_read":               s.FilesRead,
+		"files_failed":             s.FilesFailed,
+		"lines_read":               s.LinesRead,
+		"lines_kept":               s.Kept(),
+		"errors_json_parse":        s.JSONErrors,
+		"errors_extraction":        s.StructureErrors + s.ExtractionFailures,
+		"unparseable_event_time":   s.UnparseableTimes,
+		"tagged_procfs_walk_execs": s.ProcfsWalkTagged,
+	}
+	for k := KindExec; k <= KindKprobe; k++ {
+		m["kept_"+k.String()] = s.KeptByKind[k]
+	}
+	for r := DropReason(0); r < numDropReasons; r++ {
+		m[r.String()] = s.DroppedByReason[r]
+	}
+	for k, v := range m {
+		if v == 0 {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// Map returns every counter, zero or not, under stable snake_case names,
+// for stats.json files.
+func (s *Stats) Map() map[string]int64 {
+	m := s.Reference()
+	for _, k := range []string{"files_read", "files_failed", "lines_read", "lines_kept", "errors_json_parse", "unparseable_event_time", "tagged_procfs_walk_execs"} {
+		m[k] += 0
+	}
+	m["lines_blank"] = s.Blank
+	m["errors_structure"] = s.StructureErrors
+	m["extraction_failures"] = s.ExtractionFailures
+	m["field_errors"] = s.FieldErrors
+	for r := DropReason(0); r < numDropReasons; r++ {
+		m[r.String()] += 0
+	}
+	for k := KindExec; k <= KindKprobe; k++ {
+		m["kept_"+k.String()] += 0
+	}
+	for k := Kind(0); k < numKinds; k++ {
+		if s.WrongKinds[k] > 0 {
+			m["wrong_event_type_"+k.String()] = s.WrongKinds[k]
+		}
+	}
+	return m
+}
+
+// String lists the non-zero counters, sorted by name.
+func (s *Stats) String() string {
+	m := s.Map()
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += " "
+		}
+		out += fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return out
+}
