@@ -380,7 +380,7 @@ var nsNames = [...]string{"pid", "mnt", "net", "user", "uts", "ipc", "cgroup", "
 // procFields are the member nodes of a process block (-1: absent).
 type procFields struct {
 	execID, parentExecID, pid, tid, uid, auid, binary, arguments, cwd int32
-	flags, startTime, inInitTree, refcnt, cap, ns, creds             int32
+	flags, startTime, inInitTree, refcnt, cap, ns, creds              int32
 }
 
 func (d *decoder) process(p *Process, n int32, body string, isProcess bool) {

@@ -12,11 +12,11 @@ import (
 // procCols are the raw column indices of one process block (groups B–D).
 type procCols struct {
 	execID, parentExecID, pid, tid, uid, auid, binary, arguments, cwd, flags int
-	startTime, inInitTree, refcnt, isProcfsWalk, flagExecve, flagClone      int
-	flagRootcwd, capPermitted, capEffective, capInheritable                 int
-	nsInum                                                                  [7]int // pid mnt net user uts ipc cgroup
-	nsIsHost                                                                [3]int // pid user time
-	creds                                                                   [8]int
+	startTime, inInitTree, refcnt, isProcfsWalk, flagExecve, flagClone       int
+	flagRootcwd, capPermitted, capEffective, capInheritable                  int
+	nsInum                                                                   [7]int // pid mnt net user uts ipc cgroup
+	nsIsHost                                                                 [3]int // pid user time
+	creds                                                                    [8]int
 }
 
 // rowBuilder appends Events to Arrow builders in the raw schema.
@@ -33,13 +33,13 @@ type rowBuilder struct {
 	ts      []*array.TimestampBuilder
 	list    []*array.ListBuilder
 	// Column indices.
-	eventType, eventTime, nodeName                       int
-	proc, parent                                         procCols
-	exitStatus, exitSignal, kpFunction, kpPolicy         int
-	kpAction, kpReturnAction, kpArgsJSON                 int
-	sourceFile, sourceLine, parserVersion                int
-	unmapped                                             []int
-	rows                                                 int
+	eventType, eventTime, nodeName               int
+	proc, parent                                 procCols
+	exitStatus, exitSignal, kpFunction, kpPolicy int
+	kpAction, kpReturnAction, kpArgsJSON         int
+	sourceFile, sourceLine, parserVersion        int
+	unmapped                                     []int
+	rows                                         int
 }
 
 func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
