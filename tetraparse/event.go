@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/tetrahids/tetrahids/internal/pyjson"
+	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/internal/tstime"
 )
 
@@ -150,7 +151,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 func Decode(line []byte) (*Event, error) {
 	var d decoder
 	ev := new(Event)
-	if err := d.decode(ev, pythonStrip(line), true); err != nil {
+	if err := d.decode(ev, pystr.StripBytes(line), true); err != nil {
 		return nil, err
 	}
 	if d.structErr != nil {
@@ -537,7 +538,7 @@ func (n *Namespaces) field(i int) *Namespace {
 
 // setFlagTokens splits flags on white space as Python's str.split() does.
 func (p *Process) setFlagTokens(flags string) {
-	for tok := range pythonFields(flags) {
+	for tok := range pystr.Fields(flags) {
 		switch tok {
 		case "procFS":
 			p.FlagProcFS = true

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tetrahids/tetrahids/internal/pyjson"
+	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
@@ -460,7 +461,7 @@ func pyInt(d *decoder, v int32) (bigint, bool, error) {
 // surrounding white space, an optional sign, digits with single underscores
 // between them. Values beyond 64 bits saturate (they fit no column).
 func parsePyIntString(b []byte) (bigint, bool) {
-	b = pythonStrip(b)
+	b = pystr.StripBytes(b)
 	neg := false
 	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
 		neg, b = b[0] == '-', b[1:]

@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
@@ -111,7 +112,7 @@ func (p *Parser) newStream() (*stream, error) {
 func (s *stream) line(raw []byte, file string, lineNo int64) {
 	st := &s.stats
 	st.LinesRead++
-	line := pythonStrip(raw)
+	line := pystr.StripBytes(raw)
 	if len(line) == 0 {
 		st.Blank++
 		return
