@@ -1,0 +1,94 @@
+package encode
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/tetrahids/tetrahids/internal/synth"
+	"github.com/tetrahids/tetrahids/lineage"
+	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/tetraparse"
+)
+
+const benchEvents = 50000
+
+var benchInput = sync.OnceValue(func() []byte {
+	var b bytes.Buffer
+	synth.New(synth.Config{Seed: 11, Events: benchEvents}).WriteTo(&b)
+	return b.Bytes()
+})
+
+func parseBench(b *testing.B, data []byte) []arrow.RecordBatch {
+	p, err := tetraparse.New(tetraparse.Config{Workers: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []arrow.RecordBatch
+	for rec, err := range p.Records(bytes.NewReader(data), "bench.json") {
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// BenchmarkEncode measures encoding alone: raw batches parsed once, the
+// lineage graph built once, then every batch encoded per iteration.
+func BenchmarkEncode(b *testing.B) {
+	raw := parseBench(b, benchInput())
+	g := lineage.New()
+	rows := 0
+	for _, r := range raw {
+		g.AddBatch(r)
+		rows += int(r.NumRows())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		enc, err := New(schema.Default(), g)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range raw {
+			out, err := enc.Encode(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.Release()
+		}
+		enc.Release()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkEndToEnd measures parse → lineage → encode on one core, the
+// reference's batch mode (graph built before encoding).
+func BenchmarkEndToEnd(b *testing.B) {
+	data := benchInput()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		raw := parseBench(b, data)
+		g := lineage.New()
+		for _, r := range raw {
+			g.AddBatch(r)
+		}
+		enc, err := New(schema.Default(), g)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range raw {
+			out, err := enc.Encode(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.Release()
+			r.Release()
+		}
+		enc.Release()
+	}
+	b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

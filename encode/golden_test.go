@@ -1,0 +1,137 @@
+package encode
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/stretchr/testify/require"
+	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/lineage"
+	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/tetraparse"
+)
+
+// parseShared parses a shared sample with the golden README's parser
+// configuration.
+func parseShared(t testing.TB, rel string, batch int) []arrow.RecordBatch {
+	t.Helper()
+	dir := goldentest.SharedTestdata()
+	if dir == "" {
+		t.Skip("../shared not present")
+	}
+	f, err := os.Open(filepath.Join(dir, "tetragon", "sample.sentinels.csv"))
+	require.NoError(t, err)
+	windows, err := tetraparse.ReadWindows(f)
+	f.Close()
+	require.NoError(t, err)
+	cfg := tetraparse.Config{TargetInums: []uint64{4026533329, 4026533387}, NodeName: "prox1", Sentinels: windows, BatchSize: batch}
+	if rel == "tetragon-docs/events.jsonl" {
+		cfg.TargetInums, cfg.Sentinels = nil, nil
+	}
+	p, err := tetraparse.New(cfg)
+	require.NoError(t, err)
+	var recs []arrow.RecordBatch
+	for rec, err := range p.Files([]string{filepath.Join(dir, rel)}) {
+		require.NoError(t, err)
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	t.Cleanup(func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	})
+	return recs
+}
+
+// encodeAll builds the graph from seeds then inputs (the reference's batch
+// mode) and encodes inputs.
+func encodeAll(t testing.TB, defs *schema.Definitions, seeds, inputs []arrow.RecordBatch) ([]arrow.RecordBatch, *Encoder) {
+	t.Helper()
+	g := lineage.New()
+	for _, r := range append(append([]arrow.RecordBatch{}, seeds...), inputs...) {
+		require.NoError(t, g.AddBatch(r))
+	}
+	enc, err := New(defs, g)
+	require.NoError(t, err)
+	t.Cleanup(enc.Release)
+	var out []arrow.RecordBatch
+	for _, r := range inputs {
+		rec, err := enc.Encode(r)
+		require.NoError(t, err)
+		out = append(out, rec)
+	}
+	t.Cleanup(func() {
+		for _, r := range out {
+			r.Release()
+		}
+	})
+	return out, enc
+}
+
+func TestGoldenParity(t *testing.T) {
+	dir := goldentest.Dir()
+	if dir == "" {
+		t.Skip("../shared/golden not present")
+	}
+	type run struct {
+		golden, input, seed string
+	}
+	for _, r := range []run{
+		{"sample-train.golden.jsonl.gz", "tetragon/sample-train.jsonl", ""},
+		{"sample-small.golden.jsonl.gz", "tetragon/sample-small.jsonl", "tetragon/sample-train.jsonl"},
+		{"tetragon-docs.golden.jsonl", "tetragon-docs/events.jsonl", ""},
+	} {
+		t.Run(r.golden, func(t *testing.T) {
+			rows, err := goldentest.Read(filepath.Join(dir, r.golden))
+			require.NoError(t, err)
+			inputs := parseShared(t, r.input, 1000)
+			var seeds []arrow.RecordBatch
+			if r.seed != "" {
+				seeds = parseShared(t, r.seed, 1000)
+			}
+			out, enc := encodeAll(t, schema.Default(), seeds, inputs)
+			names := make([]string, 0)
+			for _, c := range schema.Default().Encoded.Columns {
+				names = append(names, c.Name)
+			}
+			counts, examples := goldentest.Mismatches(out, rows, "encoded", names)
+			keys := make([]string, 0, len(counts))
+			for k := range counts {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				t.Errorf("column %s: %d mismatches of %d rows", k, counts[k], len(rows))
+			}
+			for _, e := range examples {
+				t.Log(e)
+			}
+			st := enc.Stats()
+			require.EqualValues(t, len(rows), st.Rows)
+			ref := readBatchStats(t, filepath.Join(dir, strings.Split(r.golden, ".")[0]+".stats.json"))
+			require.Equal(t, ref, map[string]int64{
+				"lineage_parent_fallback_used": st.LineageFallbackUsed,
+				"lineage_missing_parent":       st.LineageMissingParent,
+				"lineage_cycle_detected":       st.LineageCycles,
+				"negative_delta_t_prev":        st.NegativeDeltas,
+			})
+		})
+	}
+}
+
+func readBatchStats(t *testing.T, path string) map[string]int64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var doc struct {
+		BatchStats map[string]int64 `json:"batch_stats"`
+	}
+	require.NoError(t, json.Unmarshal(data, &doc))
+	return doc.BatchStats
+}

@@ -1,0 +1,151 @@
+package encode
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/tetrahids/tetrahids/internal/pystr"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// pathTable matches paths against labelled rules in priority order: the
+// behaviour builder's path category (substring rules, /proc/self/ first)
+// and the feature builder's path sensitivity (prefix rules).
+type pathTable struct {
+	first   *schema.PathRule
+	rules   []schema.PathRule
+	empty   string
+	deflt   string
+	labels  []string // rule index → label
+	firstLb string
+}
+
+func newPathTable(first *schema.PathRule, rules []schema.PathRule, empty, deflt string) *pathTable {
+	return &pathTable{first: first, rules: rules, empty: empty, deflt: deflt}
+}
+
+func (t *pathTable) label(p string, null bool) string {
+	if null || p == "" {
+		return t.empty
+	}
+	if t.first != nil && matchPath(t.first, p) {
+		return t.first.Label
+	}
+	for i := range t.rules {
+		if matchPath(&t.rules[i], p) {
+			return t.rules[i].Label
+		}
+	}
+	return t.deflt
+}
+
+func matchPath(r *schema.PathRule, p string) bool {
+	for _, s := range r.Contains {
+		if strings.Contains(p, s) {
+			return true
+		}
+	}
+	for _, s := range r.Prefixes {
+		if strings.HasPrefix(p, s) {
+			return true
+		}
+	}
+	return r.ProcPidDir && procPidDir(p)
+}
+
+// procPidDir reports ^/proc/[0-9]+/ without the /proc/self/ prefix.
+func procPidDir(p string) bool {
+	const pre = "/proc/"
+	if !strings.HasPrefix(p, pre) {
+		return false
+	}
+	i := len(pre)
+	j := i
+	for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+		j++
+	}
+	return j > i && j < len(p) && p[j] == '/'
+}
+
+// ipTable categorizes destination addresses with Python 3.11 ipaddress
+// semantics, driven by the CIDR lists of the schema.
+type ipTable struct {
+	t     *schema.IPCategoryTable
+	rules []ipRule
+}
+
+type ipRule struct {
+	label  string
+	v4, v6 []netip.Prefix
+	mapped string
+}
+
+func newIPTable(t *schema.IPCategoryTable) (*ipTable, error) {
+	it := &ipTable{t: t}
+	for _, r := range t.Rules {
+		ir := ipRule{label: r.Label, mapped: r.IPv4Mapped}
+		for _, c := range r.IPv4 {
+			p, err := netip.ParsePrefix(c)
+			if err != nil {
+				return nil, fmt.Errorf("encode: dst_ip_category %s: %w", r.Label, err)
+			}
+			ir.v4 = append(ir.v4, p)
+		}
+		for _, c := range r.IPv6 {
+			p, err := netip.ParsePrefix(c)
+			if err != nil {
+				return nil, fmt.Errorf("encode: dst_ip_category %s: %w", r.Label, err)
+			}
+			ir.v6 = append(ir.v6, p)
+		}
+		it.rules = append(it.rules, ir)
+	}
+	return it, nil
+}
+
+func (t *ipTable) label(addr string, null bool) string {
+	if null || addr == "" {
+		return t.t.Empty
+	}
+	a, ok := parsePyIP(addr)
+	if !ok {
+		return t.t.Unparseable
+	}
+	a = a.WithZone("")
+	for _, r := range t.rules {
+		if r.contains(a) {
+			return r.label
+		}
+	}
+	return t.t.Default
+}
+
+func (r *ipRule) contains(a netip.Addr) bool {
+	list := r.v6
+	if a.Is4() {
+		list = r.v4
+	} else if a.Is4In6() && r.mapped == "ipv4" {
+		a, list = a.Unmap(), r.v4
+	}
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePyIP parses like Python's ipaddress.ip_address(addr.strip()): dotted
+// IPv4 without leading zeros, or IPv6 with an optional %zone.
+func parsePyIP(s string) (netip.Addr, bool) {
+	s = pystr.Strip(s)
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	if a.Is4() && a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
