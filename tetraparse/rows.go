@@ -39,6 +39,7 @@ type rowBuilder struct {
 	kpAction, kpReturnAction, kpArgsJSON         int
 	sourceFile, sourceLine, parserVersion        int
 	unmapped                                     []int
+	dataLen                                      []int // string bytes of the last batch, per column
 	rows                                         int
 }
 
@@ -54,6 +55,7 @@ func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor)
 	b.boo = make([]*array.BooleanBuilder, n)
 	b.ts = make([]*array.TimestampBuilder, n)
 	b.list = make([]*array.ListBuilder, n)
+	b.dataLen = make([]int, n)
 	for i := range n {
 		switch fb := b.rb.Field(i).(type) {
 		case *array.StringBuilder:
@@ -318,8 +320,23 @@ func (b *rowBuilder) flush() arrow.RecordBatch {
 	if b.rows == 0 {
 		return nil
 	}
+	rows := b.rows
+	for i, sb := range b.str {
+		if sb != nil {
+			b.dataLen[i] = sb.DataLen()
+		}
+	}
 	b.rows = 0
-	return b.rb.NewRecordBatch()
+	rec := b.rb.NewRecordBatch()
+	// The next batch is likely as large: size its buffers once instead of
+	// growing them by doubling (which copies and clears them repeatedly).
+	b.rb.Reserve(rows)
+	for i, sb := range b.str {
+		if sb != nil && b.dataLen[i] > 0 {
+			sb.ReserveData(b.dataLen[i])
+		}
+	}
+	return rec
 }
 
 func (b *rowBuilder) release() { b.rb.Release() }

@@ -83,8 +83,13 @@ func (d *Doc) push(k NodeKind, start, end int) int32 {
 	if d.validateOnly {
 		return -1
 	}
-	d.Nodes = append(d.Nodes, Node{Kind: k, Start: int32(start), End: int32(end), First: -1, Next: -1})
-	return int32(len(d.Nodes) - 1)
+	n := len(d.Nodes)
+	if n == cap(d.Nodes) {
+		d.Nodes = append(d.Nodes, Node{})[:n]
+	}
+	d.Nodes = d.Nodes[:n+1]
+	d.Nodes[n] = Node{Kind: k, Start: int32(start), End: int32(end), First: -1, Next: -1}
+	return int32(n)
 }
 
 func (d *Doc) value(i int) (int, *SyntaxError) {
