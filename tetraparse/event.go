@@ -178,6 +178,10 @@ type decoder struct {
 	argsBuf  []byte
 	retBuf   []byte
 	procBuf  [2]Process
+	capBufs  [2][3][]string
+	// blocks remembers recently decoded process blocks by their bytes (see
+	// blockCache); nil disables it.
+	blocks *blockCache
 }
 
 // stage orders the places where the reference raises on malformed input.
@@ -210,6 +214,10 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 	*ev = Event{}
 	d.ev, d.copy, d.structErr, d.stage = ev, copyStrings, nil, stageNone
 	d.body, d.argsNode, d.retNode = -1, -1, -1
+	if d.blocks != nil {
+		d.blocks.reset()
+		d.doc.Known, d.doc.KnownDepth = d.blocks.known, 2
+	}
 	if err := d.doc.Parse(line); err != nil {
 		var se *pyjson.SyntaxError
 		if errors.As(err, &se) {
@@ -286,19 +294,19 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 		}
 	})
 	if proc := bf.process; doc.Truthy(proc) {
-		if doc.Nodes[proc].Kind != pyjson.Object {
+		if k := doc.Nodes[proc].Kind; k != pyjson.Object && k != pyjson.Known {
 			d.structure(stageEnvelope, "%s.process is not an object", ev.Body)
 			return nil
 		}
 		ev.Process = &d.procBuf[0]
-		d.process(ev.Process, proc, ev.Body, true)
+		d.block(ev.Process, proc, ev.Body, true)
 	}
 	if parent := bf.parent; doc.Truthy(parent) {
-		if doc.Nodes[parent].Kind != pyjson.Object {
+		if k := doc.Nodes[parent].Kind; k != pyjson.Object && k != pyjson.Known {
 			d.structure(stageBuild, "%s.parent is not an object", ev.Body)
 		} else {
 			ev.Parent = &d.procBuf[1]
-			d.process(ev.Parent, parent, ev.Body, false)
+			d.block(ev.Parent, parent, ev.Body, false)
 		}
 	}
 	if d.copy {
@@ -384,9 +392,34 @@ type procFields struct {
 	flags, startTime, inInitTree, refcnt, cap, ns, creds              int32
 }
 
+// block decodes a process or parent block, from the block cache when the
+// Doc recognized its bytes, and remembers blocks that decoded cleanly.
+func (d *decoder) block(p *Process, n int32, body string, isProcess bool) {
+	raw := d.doc.Raw(n)
+	if d.doc.Nodes[n].Kind == pyjson.Known {
+		// Known nodes come only from the cache's own hook.
+		if e, ok := d.blocks.lookup(int(d.doc.Nodes[n].Start)); ok {
+			*p = e.proc
+			d.ev.FieldErrors += e.fieldErrors
+		} else {
+			d.structure(stageEnvelope, "%s: internal error: block cache miss", body)
+		}
+		return
+	}
+	errsBefore, hadErr := d.ev.FieldErrors, d.structErr != nil
+	d.process(p, n, body, isProcess)
+	if d.blocks != nil && !hadErr && d.structErr == nil {
+		d.blocks.store(raw, p, d.ev.FieldErrors-errsBefore)
+	}
+}
+
 func (d *decoder) process(p *Process, n int32, body string, isProcess bool) {
 	doc := &d.doc
-	caps := [3][]string{p.CapPermitted.Value[:0], p.CapEffective.Value[:0], p.CapInheritable.Value[:0]}
+	bi := 1
+	if isProcess {
+		bi = 0
+	}
+	caps := &d.capBufs[bi]
 	*p = Process{}
 	f := procFields{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 	d.members(n, func(key string, v int32) {
@@ -516,6 +549,7 @@ func (d *decoder) process(p *Process, n int32, body string, isProcess bool) {
 	p.CapPermitted = d.stringList(capNodes[0], caps[0])
 	p.CapEffective = d.stringList(capNodes[1], caps[1])
 	p.CapInheritable = d.stringList(capNodes[2], caps[2])
+	caps[0], caps[1], caps[2] = p.CapPermitted.Value, p.CapEffective.Value, p.CapInheritable.Value
 	cr := d.object(f.creds, stageBuild, func() string { return body + "." + block + ".process_credentials" })
 	d.members(cr, func(key string, v int32) {
 		for i, name := range credNames {

@@ -105,7 +105,9 @@ func (p *Parser) newStream() (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stream{p: p, x: x, rows: rows}, nil
+	s := &stream{p: p, x: x, rows: rows}
+	s.dec.blocks = newBlockCache()
+	return s, nil
 }
 
 // line processes one input line; file is the base name used for provenance.

@@ -246,3 +246,39 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func sharedTestdataDir() string { return goldentest.SharedTestdata() }
+
+// TestBlockCacheIsTransparent parses the shared samples with and without
+// the process-block cache: every cell and counter must agree.
+func TestBlockCacheIsTransparent(t *testing.T) {
+	for _, rel := range []string{"tetragon/sample-small.jsonl", "tetragon/robustness.jsonl", "tetragon-docs/events.jsonl"} {
+		path := sharedInput(t, rel)
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		run := func(cache bool) ([]string, Stats) {
+			p, err := New(Config{TargetInums: []uint64{4026533329, 4026533387}})
+			require.NoError(t, err)
+			s, err := p.newStream()
+			require.NoError(t, err)
+			defer s.rows.release()
+			if !cache {
+				s.dec.blocks = nil
+			}
+			var rows []string
+			require.NoError(t, s.parse(bytes.NewReader(data), "x", func(rec arrow.RecordBatch) bool {
+				for i := range int(rec.NumRows()) {
+					row := ""
+					for c := range int(rec.NumCols()) {
+						row += goldentest.Cell(rec.Column(c), i) + "|"
+					}
+					rows = append(rows, row)
+				}
+				return true
+			}))
+			return rows, s.stats
+		}
+		with, st1 := run(true)
+		without, st2 := run(false)
+		require.Equal(t, without, with, rel)
+		require.Equal(t, st2, st1, rel)
+	}
+}

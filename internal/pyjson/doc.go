@@ -21,6 +21,8 @@ const (
 	String
 	Array
 	Object
+	// Known is a value recognized by Doc.Known and not parsed into nodes.
+	Known
 )
 
 // Node is one value of a parsed document. Object members are stored as
@@ -48,6 +50,13 @@ type Doc struct {
 	depth int
 	// validateOnly records no nodes: Valid is Parse without the tree.
 	validateOnly bool
+	// Known, when set, is asked about the value of every object member at
+	// nesting depth KnownDepth (1 is a member of the root object) before
+	// it is parsed. If it returns end > i, data[i:end] is a value it has
+	// seen, parsed and validated before; the Doc then records one node of
+	// kind Known spanning it. Used to skip repeated process blocks.
+	Known      func(key, data []byte, i int) (end int)
+	KnownDepth int
 	// scratch holds unescaped strings between calls of Bytes.
 	scratch []byte
 }
@@ -181,6 +190,24 @@ func (d *Doc) container(i int, kind NodeKind) (int, *SyntaxError) {
 		n := int32(len(d.Nodes))
 		if d.validateOnly {
 			n = -1
+		}
+		if kind == Object && d.Known != nil && d.depth == d.KnownDepth && n >= 0 {
+			key := d.Nodes[n-1]
+			if end := d.Known(data[key.Start:key.End], data, i); end > i {
+				d.push(Known, i, end)
+				link(n)
+				i = skipWS(data, end)
+				if i < len(data) && data[i] == closer {
+					d.depth--
+					d.close(self, i+1)
+					return i + 1, nil
+				}
+				if i >= len(data) || data[i] != ',' {
+					return i, newErr(i, msgComma)
+				}
+				i = skipWS(data, i+1)
+				continue
+			}
 		}
 		var err *SyntaxError
 		i, err = d.value(i)
