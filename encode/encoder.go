@@ -176,11 +176,10 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 		}
 	}
 	e.derive(raw, lin, n)
+	// Size the output once; growing by doubling copies and clears buffers.
+	e.rb.Reserve(n)
 	for k, p := range e.plans {
-		get := gets[k]
-		for i := range n {
-			p.emit(get(i))
-		}
+		p.run(gets[k], n)
 	}
 	e.stats.Rows += int64(n)
 	return e.rb.NewRecordBatch(), nil

@@ -29,32 +29,73 @@ func (v val) num() float64 {
 	return float64(v.i)
 }
 
-// colPlan is one encoded column compiled from its recipe.
+func (v *val) same(w *val) bool {
+	return v.null == w.null && v.i == w.i && v.u == w.u && v.b == w.b &&
+		v.isFloat == w.isFloat && v.f == w.f && v.s == w.s
+}
+
+// colPlan is one encoded column compiled from its recipe. A coded column
+// (every recipe but passthrough) has a pure code function of its input, so
+// runs of rows with the same input (a process's consecutive events) are
+// coded once.
 type colPlan struct {
 	col   *schema.Column
 	out   array.Builder
 	input func(e *Encoder) (func(i int) val, error)
-	emit  func(v val)
+	// measure transforms the raw input (nil: none).
+	measure func(val) val
+	// code and appendInt are set for coded columns, emit for passthrough.
+	code      func(v val) int64
+	appendInt func(int64)
+	emit      func(v val)
+}
+
+// run appends the column's n values.
+func (p *colPlan) run(get func(int) val, n int) {
+	if p.code == nil {
+		for i := range n {
+			p.emit(get(i))
+		}
+		return
+	}
+	var last val
+	var code int64
+	for i := range n {
+		v := get(i)
+		if i == 0 || !v.same(&last) {
+			last = v
+			if p.measure != nil {
+				v = p.measure(v)
+			}
+			code = p.code(v)
+		}
+		p.appendInt(code)
+	}
 }
 
 // compile builds the plan of one encoded column.
 func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error) {
 	p := &colPlan{col: c, out: out}
 	dv := c.Derive
-	in, err := e.compileInput(dv.Input)
+	in, measure, err := e.compileInput(dv.Input)
 	if err != nil {
 		return nil, err
 	}
-	p.input = in
+	p.input, p.measure = in, measure
 	appendInt, err := intAppender(out)
 	if dv.Fn != "passthrough" && err != nil {
 		return nil, err
 	}
+	p.appendInt = appendInt
 	switch dv.Fn {
 	case "passthrough":
 		p.emit, err = passthrough(out)
 		if err != nil {
 			return nil, err
+		}
+		if measure != nil {
+			emit := p.emit
+			p.emit = func(v val) { emit(measure(v)) }
 		}
 	case "lookup":
 		cat := c.Categorical
@@ -63,69 +104,55 @@ func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error)
 			codes[code.Label] = int64(code.Code)
 		}
 		null, oov := int64(*cat.NullCode), int64(*cat.OOVCode)
-		p.emit = func(v val) {
-			switch {
-			case v.null:
-				appendInt(null)
-			default:
-				if code, ok := codes[v.s]; ok {
-					appendInt(code)
-				} else {
-					appendInt(oov)
-				}
+		p.code = func(v val) int64 {
+			if v.null {
+				return null
 			}
+			if code, ok := codes[v.s]; ok {
+				return code
+			}
+			return oov
 		}
 	case "bucket":
 		rules, deflt, null := dv.Rules, int64(*dv.DefaultCode), int64(*c.Categorical.NullCode)
-		p.emit = func(v val) {
+		p.code = func(v val) int64 {
 			if v.null {
-				appendInt(null)
-				return
+				return null
 			}
 			x := v.num()
 			for i := range rules {
 				if rules[i].Matches(x) {
-					appendInt(int64(rules[i].Code))
-					return
+					return int64(rules[i].Code)
 				}
 			}
-			appendInt(deflt)
+			return deflt
 		}
 	case "hash":
 		capacity := uint64(c.Hash.Capacity)
-		p.emit = func(v val) {
+		p.code = func(v val) int64 {
 			if v.null || v.s == "" {
-				appendInt(0)
-				return
+				return 0
 			}
-			appendInt(int64(e.hash.digest(v.s) % capacity))
+			return int64(e.hash.digest(v.s) % capacity)
 		}
 	case "flag":
-		p.emit = func(v val) {
+		p.code = func(v val) int64 {
 			if !v.null && v.b {
-				appendInt(1)
-			} else {
-				appendInt(0)
+				return 1
 			}
+			return 0
 		}
 	case "value":
 		nv := *dv.NullValue
-		if u, ok := out.(*array.Uint64Builder); ok {
-			p.emit = func(v val) {
-				if v.null {
-					u.Append(uint64(nv))
-				} else {
-					u.Append(v.u)
-				}
+		_, unsigned64 := out.(*array.Uint64Builder)
+		p.code = func(v val) int64 {
+			switch {
+			case v.null:
+				return nv
+			case unsigned64:
+				return int64(v.u) // the appender restores the bits
 			}
-			break
-		}
-		p.emit = func(v val) {
-			if v.null {
-				appendInt(nv)
-			} else {
-				appendInt(v.i)
-			}
+			return v.i
 		}
 	case "path_sensitivity":
 		codes := map[string]int64{}
@@ -142,7 +169,7 @@ func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error)
 				return nil, fmt.Errorf("path sensitivity label %q has no code", l)
 			}
 		}
-		p.emit = func(v val) { appendInt(codes[e.sens.label(v.s, v.null)]) }
+		p.code = func(v val) int64 { return codes[e.sens.label(v.s, v.null)] }
 	default:
 		return nil, fmt.Errorf("unknown derive fn %q", dv.Fn)
 	}
@@ -291,7 +318,17 @@ func rawGetter(a arrow.Array) (func(i int) val, error) {
 
 // compileInput returns, for an input recipe, a binder that resolves the
 // recipe against the current batch.
-func (e *Encoder) compileInput(in schema.Input) (func(e *Encoder) (func(i int) val, error), error) {
+func (e *Encoder) compileInput(in schema.Input) (func(e *Encoder) (func(i int) val, error), func(val) val, error) {
+	get, err := e.compileGetter(in)
+	if err != nil || in.Measure == "" {
+		return get, nil, err
+	}
+	measure, err := measureFn(e, in)
+	return get, measure, err
+}
+
+// compileGetter returns a binder of the input before any measure.
+func (e *Encoder) compileGetter(in schema.Input) (func(e *Encoder) (func(i int) val, error), error) {
 	raw := func(name string) (func(i int) val, error) {
 		a, err := e.col(name)
 		if err != nil {
@@ -300,18 +337,6 @@ func (e *Encoder) compileInput(in schema.Input) (func(e *Encoder) (func(i int) v
 		return rawGetter(a)
 	}
 	switch {
-	case in.Measure != "":
-		measure, err := measureFn(e, in)
-		if err != nil {
-			return nil, err
-		}
-		return func(e *Encoder) (func(i int) val, error) {
-			get, err := raw(in.Column)
-			if err != nil {
-				return nil, err
-			}
-			return func(i int) val { return measure(get(i)) }, nil
-		}, nil
 	case in.Column != "":
 		return func(e *Encoder) (func(i int) val, error) { return raw(in.Column) }, nil
 	case in.Derived != "":

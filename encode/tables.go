@@ -13,22 +13,37 @@ import (
 // behaviour builder's path category (substring rules, /proc/self/ first)
 // and the feature builder's path sensitivity (prefix rules).
 type pathTable struct {
-	first   *schema.PathRule
-	rules   []schema.PathRule
-	empty   string
-	deflt   string
-	labels  []string // rule index → label
-	firstLb string
+	first *schema.PathRule
+	rules []schema.PathRule
+	empty string
+	deflt string
+	// memo remembers recent paths' labels: working directories, binary
+	// directories and library paths repeat on most events.
+	memo map[string]string
 }
 
+const pathMemoLimit = 1 << 15
+
 func newPathTable(first *schema.PathRule, rules []schema.PathRule, empty, deflt string) *pathTable {
-	return &pathTable{first: first, rules: rules, empty: empty, deflt: deflt}
+	return &pathTable{first: first, rules: rules, empty: empty, deflt: deflt, memo: map[string]string{}}
 }
 
 func (t *pathTable) label(p string, null bool) string {
 	if null || p == "" {
 		return t.empty
 	}
+	if l, ok := t.memo[p]; ok {
+		return l
+	}
+	l := t.match(p)
+	if len(t.memo) >= pathMemoLimit {
+		clear(t.memo)
+	}
+	t.memo[strings.Clone(p)] = l
+	return l
+}
+
+func (t *pathTable) match(p string) string {
 	if t.first != nil && matchPath(t.first, p) {
 		return t.first.Label
 	}
