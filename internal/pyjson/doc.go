@@ -191,27 +191,11 @@ func (d *Doc) container(i int, kind NodeKind) (int, *SyntaxError) {
 		if d.validateOnly {
 			n = -1
 		}
-		if kind == Object && d.Known != nil && d.depth == d.KnownDepth && n >= 0 {
-			key := d.Nodes[n-1]
-			if end := d.Known(data[key.Start:key.End], data, i); end > i {
-				d.push(Known, i, end)
-				link(n)
-				i = skipWS(data, end)
-				if i < len(data) && data[i] == closer {
-					d.depth--
-					d.close(self, i+1)
-					return i + 1, nil
-				}
-				if i >= len(data) || data[i] != ',' {
-					return i, newErr(i, msgComma)
-				}
-				i = skipWS(data, i+1)
-				continue
-			}
-		}
 		var err *SyntaxError
-		i, err = d.value(i)
-		if err != nil {
+		if end := d.known(kind, n, i); end > i {
+			d.push(Known, i, end)
+			i = end
+		} else if i, err = d.value(i); err != nil {
 			return i, err
 		}
 		link(n)
@@ -226,6 +210,16 @@ func (d *Doc) container(i int, kind NodeKind) (int, *SyntaxError) {
 		}
 		i = skipWS(data, i+1)
 	}
+}
+
+// known asks the Known hook about the member value at i of an object at
+// KnownDepth whose key node is n-1; it returns 0 when the value must be parsed.
+func (d *Doc) known(kind NodeKind, n int32, i int) int {
+	if kind != Object || d.Known == nil || d.depth != d.KnownDepth || n < 1 {
+		return 0
+	}
+	key := d.Nodes[n-1]
+	return d.Known(d.src[key.Start:key.End], d.src, i)
 }
 
 func (d *Doc) pushString(q, end int, flags uint8) int32 {
