@@ -1,0 +1,494 @@
+package anonymize
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/tetrahids/tetrahids/encode"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// execIDPattern documents the exec-id format CheckExecID enforces.
+const execIDPattern = `^exec_[0-9a-f]{32}$`
+
+// memoLimit bounds each per-column memo of already verified (or already
+// transformed) values; a full memo is cleared and refilled.
+const memoLimit = 1 << 16
+
+// Verifier runs the post-write assertions over released batches. A
+// Pipeline runs its own Verifier over every batch it returns (all checks
+// but CheckDerivation, which would re-run on the same columns the very
+// formatting Apply has just done); a corpus builder re-checks written
+// shards, all checks included, with one built by NewVerifier (or the
+// Pipeline's, which also knows the path prefixes the cwd rules rewrote).
+//
+// What is checked, per column class:
+//
+//   - exec_id: the value is exec_<32 lower-case hex>, empty or null
+//     (CheckExecID). Nothing else: a digest carries no identifier, and
+//     scanning hex for short values would only find coincidences.
+//   - basename: the value is empty or in the alias map's closure, or the
+//     sweep of a closure value (CheckAliasClosure); then the scan below.
+//   - pair, token: the value equals the canonical format applied to the
+//     released basenames and categories of its row, swept
+//     (CheckDerivation); then the scan.
+//   - cwd, text: the scan.
+//   - drop, or unclassified under unknown_columns "drop": the column must
+//     be absent (CheckDroppedColumn).
+//
+// The scan looks, in the value and in every base64 decoding of its
+// substrings, for a forbidden value as a case-insensitive substring
+// (CheckForbidden), an original of a renamed basename as a
+// case-insensitive word (CheckAliasOriginal), and a policy pattern
+// (CheckPattern).
+//
+// Results per distinct value are memoized, so a Verifier is cheap on
+// repetitive columns; it is not safe for concurrent use.
+type Verifier struct {
+	pol     *compiledPolicy
+	tokens  *encode.Tokens
+	actions []string
+	// innocent is the lower-cased vocabulary released strings are made of
+	// (category labels, token words, replacement texts, aliases), joined
+	// by NUL; an alias original occurring in it as a word cannot be
+	// scanned for without false alarms.
+	innocent string
+
+	aliases *AliasMap
+	aliasN  int
+	extra   []string
+	extraN  int
+
+	closure   map[string]struct{}
+	forbid    *matcher
+	words     *matcher
+	unscanned int
+
+	ok        map[string]map[string]struct{}
+	sweepMemo map[string]string
+	lower     []byte
+	lower2    []byte
+	raw       []byte
+	buf       []byte
+	scratch   [6][]string
+	vals      []string
+	b64       b64Scanner
+}
+
+// NewVerifier returns a Verifier for batches released under policy with
+// the alias map aliases (nil is an empty map: then every non-empty
+// basename fails CheckAliasClosure). defs gives the token format and the
+// action-family labels; nil means schema.Default(). The alias map is
+// copied.
+func NewVerifier(policy Policy, aliases *AliasMap, defs *schema.Definitions) (*Verifier, error) {
+	pol, err := policy.compile()
+	if err != nil {
+		return nil, err
+	}
+	return newVerifier(pol, aliases.Clone(), defs)
+}
+
+func newVerifier(pol *compiledPolicy, aliases *AliasMap, defs *schema.Definitions) (*Verifier, error) {
+	if defs == nil {
+		defs = schema.Default()
+	}
+	tokens, err := encode.NewTokens(defs)
+	if err != nil {
+		return nil, fmt.Errorf("anonymize: %w", err)
+	}
+	v := &Verifier{pol: pol, tokens: tokens, aliases: aliases, aliasN: -1, ok: map[string]map[string]struct{}{}, sweepMemo: map[string]string{}}
+	v.actions = actionLabels(defs)
+	var words []string
+	for _, c := range defs.Encoded.Columns {
+		if c.Categorical != nil {
+			for _, code := range c.Categorical.Codes {
+				words = append(words, code.Label)
+			}
+		}
+	}
+	words = append(words, defs.Tables.Token.Unknown, defs.Tables.Token.None, "exec", pol.prefix)
+	for _, r := range pol.src.CwdRules {
+		words = append(words, r.Replacement)
+	}
+	for _, s := range pol.src.Sweep {
+		words = append(words, s.To)
+	}
+	for _, c := range pol.collapse {
+		words = append(words, c.alias)
+	}
+	v.innocent = strings.ToLower(strings.Join(words, "\x00"))
+	return v, nil
+}
+
+// actionLabels returns the action-family label of every code.
+func actionLabels(defs *schema.Definitions) []string {
+	c, err := defs.Column(colAction)
+	if err != nil || c.Categorical == nil {
+		return nil
+	}
+	out := make([]string, len(c.Categorical.Codes))
+	for i, code := range c.Categorical.Codes {
+		out[i] = code.Label
+	}
+	return out
+}
+
+// Forbid adds values that must not appear (for instance path prefixes a
+// previous run rewrote). Each must be at least MinForbiddenLength bytes.
+func (v *Verifier) Forbid(values ...string) error {
+	for _, s := range values {
+		if len(s) < MinForbiddenLength {
+			return perr("forbidden", "%q is shorter than %d bytes", s, MinForbiddenLength)
+		}
+	}
+	v.extra = append(v.extra, values...)
+	return nil
+}
+
+// UnscannedOriginals returns how many originals of renamed basenames the
+// scan cannot look for, being shorter than the policy's
+// min_alias_scan_length or a word of the released vocabulary (such as a
+// custom tool called "public"). They are still kept out of the basename
+// columns by CheckAliasClosure and out of pairs and tokens by
+// CheckDerivation.
+func (v *Verifier) UnscannedOriginals() int {
+	v.refresh()
+	return v.unscanned
+}
+
+// refresh rebuilds the matchers and the closure after the alias map or
+// the forbidden values grew, and forgets what was verified against the
+// smaller sets.
+func (v *Verifier) refresh() {
+	if v.aliases.Len() == v.aliasN && len(v.extra) == v.extraN {
+		return
+	}
+	v.aliasN, v.extraN = v.aliases.Len(), len(v.extra)
+	v.closure = map[string]struct{}{}
+	var innocent strings.Builder
+	innocent.WriteString(v.innocent)
+	for _, a := range v.aliases.Closure() {
+		v.closure[a] = struct{}{}
+		if s, changed := v.pol.sweepString(a); changed {
+			v.closure[s] = struct{}{}
+		}
+		innocent.WriteByte(0)
+		innocent.WriteString(strings.ToLower(a))
+	}
+	voc := innocent.String()
+	var words []string
+	v.unscanned = 0
+	for _, o := range v.aliases.Renamed() {
+		if len(o) < v.pol.minScan || containsWord(voc, strings.ToLower(o)) {
+			v.unscanned++
+			continue
+		}
+		words = append(words, o)
+	}
+	v.words = newMatcher(words, true)
+	v.forbid = newMatcher(append(append([]string{}, v.pol.forbidden...), v.extra...), false)
+	clear(v.ok)
+}
+
+// containsWord reports whether w occurs in s delimited by non-word bytes.
+func containsWord(s, w string) bool {
+	for off := 0; ; {
+		i := strings.Index(s[off:], w)
+		if i < 0 {
+			return false
+		}
+		i += off
+		e := i + len(w)
+		if (i == 0 || !isWord(s[i-1])) && (e == len(s) || !isWord(s[e])) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+// Verify runs the assertions over rec. It returns nil, a *LeakError for
+// the first offending cell (column order, then row order), or a
+// *ColumnError for a column the policy does not classify or whose type
+// its class cannot hold.
+func (v *Verifier) Verify(rec arrow.RecordBatch) error { return v.verify(rec, true) }
+
+// verify is Verify; derivation false skips CheckDerivation, which Apply
+// does for its own output: it has just built every pair and token with
+// the very function the check would re-run on the same released columns,
+// so the check could only repeat the work (about a fifth of Apply's
+// time), never disagree. Standalone checks of written shards run it.
+func (v *Verifier) verify(rec arrow.RecordBatch, derivation bool) error {
+	v.refresh()
+	sc := rec.Schema()
+	n := int(rec.NumRows())
+	for ci, f := range sc.Fields() {
+		cl, known := v.pol.src.Columns[f.Name]
+		if !known {
+			if !stringBearing(f.Type) {
+				continue
+			}
+			if v.pol.dropUnknown {
+				return &LeakError{Column: f.Name, Row: -1, Check: CheckDroppedColumn, Pattern: "unclassified column (unknown_columns: drop)"}
+			}
+			return &ColumnError{Column: f.Name, Type: f.Type.String(), Err: ErrUnclassifiedColumn}
+		}
+		if cl == ClassDrop {
+			return &LeakError{Column: f.Name, Row: -1, Check: CheckDroppedColumn, Pattern: "class drop"}
+		}
+		if !isFlatString(f.Type) {
+			return &ColumnError{Column: f.Name, Type: f.Type.String(), Err: ErrColumnType}
+		}
+		col := rec.Column(ci).(stringArray)
+		var err error
+		switch cl {
+		case ClassExecID:
+			err = v.checkExecIDs(f.Name, col, n)
+		case ClassBasename:
+			err = v.checkValues(f.Name, col, n, true)
+		case ClassPair, ClassToken:
+			if derivation {
+				err = v.checkDerivation(rec, f.Name, cl, col, n)
+			}
+			if err == nil {
+				err = v.checkValues(f.Name, col, n, false)
+			}
+		default:
+			err = v.checkValues(f.Name, col, n, false)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Verify checks one released batch against policy and the alias map; a
+// convenience for a single shard (build a Verifier to check many).
+func Verify(rec arrow.RecordBatch, policy Policy, aliases *AliasMap) error {
+	v, err := NewVerifier(policy, aliases, nil)
+	if err != nil {
+		return err
+	}
+	return v.Verify(rec)
+}
+
+func isExecID(s string) bool {
+	if len(s) != 37 || s[:5] != "exec_" {
+		return false
+	}
+	for i := 5; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *Verifier) checkExecIDs(name string, col stringArray, n int) error {
+	nulls := col.NullN() > 0
+	v.vals = gather(col, v.vals)
+	last := ""
+	for i, s := range v.vals {
+		if s == last || (nulls && col.IsNull(i)) {
+			continue // s == last also skips the empty id
+		}
+		if !isExecID(s) {
+			return &LeakError{Column: name, Row: i, Check: CheckExecID, Pattern: execIDPattern}
+		}
+		last = s
+	}
+	return nil
+}
+
+// checkValues scans every distinct value of a column once (and, for a
+// basename column, checks the closure first).
+func (v *Verifier) checkValues(name string, col stringArray, n int, basename bool) error {
+	ok := v.ok[name]
+	if ok == nil {
+		ok = map[string]struct{}{}
+		v.ok[name] = ok
+	}
+	last, haveLast := "", false
+	nulls := col.NullN() > 0
+	v.vals = gather(col, v.vals)
+	for i, s := range v.vals {
+		if (haveLast && s == last) || (nulls && col.IsNull(i)) {
+			continue
+		}
+		if _, hit := ok[s]; !hit {
+			if basename && s != "" {
+				if _, in := v.closure[s]; !in {
+					return &LeakError{Column: name, Row: i, Check: CheckAliasClosure, Pattern: "a value of the alias map's closure"}
+				}
+			}
+			if check, pat, b64, bad := v.scan(s); bad {
+				return &LeakError{Column: name, Row: i, Check: check, Pattern: pat, Base64: b64}
+			}
+			if len(ok) >= memoLimit {
+				clear(ok)
+			}
+			s = strings.Clone(s) // s aliases the batch's buffer
+			ok[s] = struct{}{}
+		}
+		last, haveLast = s, true
+	}
+	return nil
+}
+
+// scan looks for forbidden values, alias originals and patterns in s and
+// in the base64 decodings of its substrings.
+func (v *Verifier) scan(s string) (check Check, pattern string, b64, bad bool) {
+	v.raw = append(v.raw[:0], s...)
+	if check, pattern, bad = v.scanBytes(v.raw, &v.lower); bad {
+		return check, pattern, false, true
+	}
+	v.b64.each(v.raw, func(d []byte) bool {
+		check, pattern, bad = v.scanBytes(d, &v.lower2)
+		return bad
+	})
+	return check, pattern, bad, bad
+}
+
+func (v *Verifier) scanBytes(b []byte, scratch *[]byte) (Check, string, bool) {
+	*scratch = lowerInto(*scratch, b)
+	if p, ok := v.forbid.find(*scratch); ok {
+		return CheckForbidden, p, true
+	}
+	if p, ok := v.words.find(*scratch); ok {
+		return CheckAliasOriginal, p, true
+	}
+	for _, p := range v.pol.patterns {
+		if p.re.Match(b) {
+			return CheckPattern, p.name, true
+		}
+	}
+	return "", "", false
+}
+
+// derivationColumns finds the columns a pair or token is built from.
+type derivationColumns struct {
+	proc, parent, path, ip, port stringArray
+	action                       arrow.Array
+}
+
+func findDerivationColumns(rec arrow.RecordBatch, token bool) (*derivationColumns, error) {
+	sc := rec.Schema()
+	get := func(name string) (arrow.Array, error) {
+		idx := sc.FieldIndices(name)
+		if len(idx) != 1 {
+			return nil, &ColumnError{Column: name, Err: ErrMissingColumn}
+		}
+		return rec.Column(idx[0]), nil
+	}
+	str := func(name string) (stringArray, error) {
+		a, err := get(name)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := a.(stringArray)
+		if !ok || !isFlatString(a.DataType()) {
+			return nil, &ColumnError{Column: name, Type: a.DataType().String(), Err: ErrColumnType}
+		}
+		return s, nil
+	}
+	d := &derivationColumns{}
+	var err error
+	if d.proc, err = str(colProcBase); err != nil {
+		return nil, err
+	}
+	if d.parent, err = str(colParentBase); err != nil {
+		return nil, err
+	}
+	if !token {
+		return d, nil
+	}
+	if d.path, err = str(colPathCat); err != nil {
+		return nil, err
+	}
+	if d.ip, err = str(colIPCat); err != nil {
+		return nil, err
+	}
+	if d.port, err = str(colPortCat); err != nil {
+		return nil, err
+	}
+	if d.action, err = get(colAction); err != nil {
+		return nil, err
+	}
+	if !isInteger(d.action.DataType()) {
+		return nil, &ColumnError{Column: colAction, Type: d.action.DataType().String(), Err: ErrColumnType}
+	}
+	return d, nil
+}
+
+// checkDerivation regenerates the pair or token of every row from the
+// row's released columns and compares. Rows whose inputs and value equal
+// the previous checked row's are skipped (events of one process come in
+// runs).
+func (v *Verifier) checkDerivation(rec arrow.RecordBatch, name string, cl Class, col stringArray, n int) error {
+	token := cl == ClassToken
+	d, err := findDerivationColumns(rec, token)
+	if err != nil {
+		return err
+	}
+	what := "the canonical parent_child_pair of the row's basenames"
+	if token {
+		what = "the canonical token of the row's basenames and categories"
+	}
+	sc := &v.scratch
+	procs, parents := gather(d.proc, sc[0]), gather(d.parent, sc[1])
+	sc[0], sc[1] = procs, parents
+	var paths, ips, ports, actions []string
+	if token {
+		paths, ips, ports = gather(d.path, sc[2]), gather(d.ip, sc[3]), gather(d.port, sc[4])
+		actions = labelsOf(d.action, v.actions, sc[5])
+		sc[2], sc[3], sc[4], sc[5] = paths, ips, ports, actions
+	}
+	same := func(a, b int) bool {
+		return procs[a] == procs[b] && parents[a] == parents[b] &&
+			(!token || (actions[a] == actions[b] && paths[a] == paths[b] && ips[a] == ips[b] && ports[a] == ports[b]))
+	}
+	nulls := col.NullN() > 0
+	prev, prevGot := -1, ""
+	for i := range n {
+		if nulls && col.IsNull(i) {
+			continue
+		}
+		got := col.Value(i)
+		if prev >= 0 && got == prevGot && same(prev, i) {
+			continue
+		}
+		if token {
+			if actions[i] == "" {
+				return &LeakError{Column: name, Row: i, Check: CheckDerivation, Pattern: colAction + " code outside the vocabulary"}
+			}
+			v.buf = v.tokens.AppendToken(v.buf[:0], actions[i], procs[i], parents[i], paths[i], ips[i], ports[i])
+		} else {
+			v.buf = v.tokens.AppendPair(v.buf[:0], parents[i], procs[i])
+		}
+		if got != sweepBytes(v.pol, v.sweepMemo, v.buf) {
+			return &LeakError{Column: name, Row: i, Check: CheckDerivation, Pattern: what}
+		}
+		prev, prevGot = i, got
+	}
+	return nil
+}
+
+// sweepBytes returns the sweep of b through a memo keyed by b. Without
+// sweep entries it returns a string that aliases b (valid until b
+// changes), which is all the callers need.
+func sweepBytes(pol *compiledPolicy, memo map[string]string, b []byte) string {
+	if len(pol.sweep) == 0 {
+		return unsafeString(b)
+	}
+	if s, ok := memo[string(b)]; ok {
+		return s
+	}
+	s, _ := pol.sweepString(string(b))
+	if len(memo) >= memoLimit {
+		clear(memo)
+	}
+	memo[string(b)] = s
+	return s
+}

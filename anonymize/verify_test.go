@@ -1,0 +1,127 @@
+package anonymize
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/stretchr/testify/require"
+)
+
+// TestVerifyWrittenShards re-checks released batches with a standalone
+// Verifier, as a corpus builder does after writing shards, then tampers
+// with them one column at a time.
+func TestVerifyWrittenShards(t *testing.T) {
+	out, m, _ := twoPass(t, leakPolicy(), plantedInput(t, 1000))
+	v, err := NewVerifier(leakPolicy(), m, nil)
+	require.NoError(t, err)
+	for _, r := range out {
+		require.NoError(t, v.Verify(r))
+		require.NoError(t, Verify(r, leakPolicy(), m))
+	}
+	rec := out[0]
+	custom := ""
+	for _, o := range m.Renamed() {
+		if len(o) >= DefaultMinAliasScanLength && strings.HasPrefix(o, plantUser) {
+			custom = o
+		}
+	}
+	require.NotEmpty(t, custom)
+	tamper := func(name string, row int, value string) arrow.RecordBatch {
+		vals := stringsOf(t, rec, name)
+		vals[row] = value
+		r := replaceColumns(t, rec, map[string][]string{name: vals})
+		t.Cleanup(r.Release)
+		return r
+	}
+	for _, tc := range []struct {
+		column, value string
+		check         Check
+		pattern       string
+	}{
+		{"proc_binary_basename", "not-in-the-map", CheckAliasClosure, ""},
+		{"proc_exec_id", "exec_ABC", CheckExecID, execIDPattern},
+		{"token", "FILE_OPEN:bash:OTHER", CheckDerivation, ""},
+		{"proc_cwd_normalized", "/opt/" + custom + "/", CheckForbidden, plantUser},
+		{"path_category", "OTHER " + plantMAC, CheckForbidden, plantMAC},
+		{"path_category", "at 192.168.1.1", CheckPattern, "ipv4_address"},
+		{"path_category", "aa-bb-cc-dd-ee-ff", CheckPattern, "mac_address"},
+		{"object_category", "x " + b64("hello "+plantProj2), CheckForbidden, plantProj2},
+	} {
+		err := v.Verify(tamper(tc.column, 3, tc.value))
+		var leak *LeakError
+		require.ErrorAs(t, err, &leak, tc.column)
+		require.Equal(t, tc.column, leak.Column)
+		require.Equal(t, 3, leak.Row)
+		require.Equal(t, tc.check, leak.Check, "%v", leak)
+		if tc.pattern != "" {
+			require.Equal(t, tc.pattern, leak.Pattern)
+		}
+		require.NotContains(t, leak.Error(), tc.value, "the cell itself is never printed")
+	}
+	// A renamed original as a word, found in a column the alias checks do
+	// not cover.
+	v2, err := NewVerifier(DefaultPolicy(), m, nil)
+	require.NoError(t, err)
+	err = v2.Verify(tamper("proc_cwd_normalized", 5, "/opt/"+custom+"/bin/"))
+	var leak *LeakError
+	require.ErrorAs(t, err, &leak)
+	require.Equal(t, CheckAliasOriginal, leak.Check)
+	require.Equal(t, custom, leak.Pattern)
+	// Extra forbidden values (a previous run's path prefixes).
+	require.Error(t, v2.Forbid("ab"))
+	require.NoError(t, v2.Forbid("/opt/secret-place"))
+	err = v2.Verify(tamper("proc_cwd_normalized", 6, "/opt/secret-place/"))
+	require.ErrorAs(t, err, &leak)
+	require.Equal(t, CheckForbidden, leak.Check)
+}
+
+func TestVerifyWithoutAliasMapRejectsBasenames(t *testing.T) {
+	out, _, _ := twoPass(t, DefaultPolicy(), encodedInput(t, 1000))
+	err := Verify(out[0], DefaultPolicy(), nil)
+	var leak *LeakError
+	require.ErrorAs(t, err, &leak)
+	require.Equal(t, CheckAliasClosure, leak.Check)
+}
+
+func TestVerifyDroppedColumnMustBeAbsent(t *testing.T) {
+	rec := encodedInput(t, 1000)[0]
+	pol := DefaultPolicy()
+	pol.Columns["object_category"] = ClassDrop
+	p, err := New(pol, WithKey(testKey))
+	require.NoError(t, err)
+	out, err := p.Apply(rec)
+	require.NoError(t, err)
+	defer out.Release()
+	require.Empty(t, out.Schema().FieldIndices("object_category"))
+	_, rep := p.Finish()
+	require.Equal(t, []string{"object_category"}, rep.Dropped)
+	// A shard written with it anyway fails.
+	oc := column(t, rec, "object_category")
+	md := out.Schema().Metadata()
+	withIt := array.NewRecordBatch(arrow.NewSchema(append(out.Schema().Fields(), arrow.Field{Name: "object_category", Type: oc.DataType()}), &md), append(out.Columns(), oc), out.NumRows())
+	defer withIt.Release()
+	err = p.Verifier().Verify(withIt)
+	var leak *LeakError
+	require.ErrorAs(t, err, &leak)
+	require.Equal(t, CheckDroppedColumn, leak.Check)
+	require.Equal(t, -1, leak.Row)
+	require.NotContains(t, leak.Error(), "row")
+}
+
+// TestUnscannableOriginals: short originals and originals that are words
+// of the released vocabulary are not scanned for, and counted.
+func TestUnscannableOriginals(t *testing.T) {
+	m := NewAliasMap()
+	m.set("ab1", "custom_tool_001")    // too short
+	m.set("public", "custom_tool_002") // a category label (PUBLIC)
+	m.set("tool", "custom_tool_003")   // a word of the custom prefix? no: "custom_tool_" is one word
+	m.set("bash", "bash")              // allowlisted: not a secret at all
+	v, err := NewVerifier(DefaultPolicy(), m, nil)
+	require.NoError(t, err)
+	require.Equal(t, 2, v.UnscannedOriginals())
+	words := slices.Clone(v.words.orig)
+	require.Equal(t, []string{"tool"}, words)
+}
