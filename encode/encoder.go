@@ -73,7 +73,7 @@ type Encoder struct {
 	plans  []*colPlan
 	schema *arrow.Schema
 	rb     *array.RecordBuilder
-	prev   map[string]int64
+	prev   map[string]*int64
 	hash   hasher
 	sizer  deflate.Sizer
 	stats  Stats
@@ -103,7 +103,7 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	if o.hashCache == 0 {
 		o.hashCache = 1 << 20
 	}
-	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]int64{}, counts: map[rune]int32{}, cwdCache: map[string]string{}}
+	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]*int64{}, counts: map[rune]int32{}, cwdCache: map[string]string{}}
 	var err error
 	if e.tokens, err = NewTokens(defs); err != nil {
 		return nil, err
@@ -316,15 +316,19 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 			ts = int64(etime.Value(i))
 		}
 		if tsOK && idOK {
+			// Update through the pointer: assigning to an existing string
+			// key makes Go store the new key, which aliases the raw batch
+			// and would keep every batch alive.
 			if prev, ok := e.prev[id]; ok {
-				d.dt, d.dtValid = ts-prev, true
+				d.dt, d.dtValid = ts-*prev, true
 				if d.dt < 0 {
 					e.stats.NegativeDeltas++
 					d.dt = 0
 				}
-				e.prev[id] = ts
+				*prev = ts
 			} else {
-				e.prev[strings.Clone(id)] = ts
+				v := ts
+				e.prev[strings.Clone(id)] = &v
 			}
 		}
 		if tsOK && start != nil && start.IsValid(i) {

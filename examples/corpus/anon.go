@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/tetrahids/tetrahids/anonymize"
+	"github.com/tetrahids/tetrahids/labels"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// anonymizer is the builder's view of package anonymize: the collection
+// pass (Observe every encoded batch of every split), then Apply to each
+// batch before it is labelled and written, then Finish for the alias map
+// and the report, and finally a re-check of the written shards read back
+// from disk.
+//
+// The two-pass order is what makes the alias numbering a function of the
+// whole input (custom_tool_NNN in lexical order of every basename of both
+// splits): the builder therefore encodes each split once, observing and
+// spilling the encoded batches, and applies in a third pass over those
+// spills. WithStrictAliases turns a basename that the collection pass did
+// not see into an error instead of a silently late number.
+type anonymizer struct {
+	p   *anonymize.Pipeline
+	mem memory.Allocator
+}
+
+// demoKey is the HMAC key of the built-in sample. The sample is synthetic,
+// so its key protects nothing; it is fixed so that the sample's output is
+// reproducible. Real inputs need -hmac-key-file.
+var demoKey = []byte("tetrahids built-in sample: not a secret key")
+
+// samplePolicy is the default policy plus the sample's operator and
+// project names, so that the post-write checks prove they are gone (a
+// release's policy lists the real ones).
+func samplePolicy() anonymize.Policy {
+	p := anonymize.DefaultPolicy()
+	p.Forbidden = append(p.Forbidden, "rypow", "webapp")
+	return p
+}
+
+// newAnonymizer builds the pipeline from -policy and -hmac-key-file (the
+// sample's defaults when building the built-in sample).
+func newAnonymizer(o *Options, defs *schema.Definitions, mem memory.Allocator, warn io.Writer) (*anonymizer, error) {
+	policy := anonymize.DefaultPolicy()
+	if o.Sample && o.Policy == "" {
+		policy = samplePolicy()
+	}
+	if o.Policy != "" {
+		f, err := os.Open(o.Policy)
+		if err != nil {
+			return nil, fmt.Errorf("-policy: %w", err)
+		}
+		policy, err = anonymize.LoadPolicy(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("-policy %s: %w", o.Policy, err)
+		}
+	}
+	if !o.Sample && len(policy.Forbidden) == 0 && len(policy.Sweep) == 0 {
+		fmt.Fprintln(warn, "corpus: warning: the anonymization policy lists no forbidden values and no sweep: your operator, host and project names are not checked; "+
+			"start from anonymize/testdata/policy.default.json and pass it with -policy")
+	}
+	var key []byte
+	switch {
+	case o.HMACKeyFile != "":
+		var err error
+		if key, err = readKey(o.HMACKeyFile, warn); err != nil {
+			return nil, err
+		}
+	case o.Sample:
+		key = demoKey
+	default:
+		return nil, errors.New("anonymization needs a secret HMAC key for the exec-id pseudonyms: pass -hmac-key-file (e.g. made with `head -c 32 /dev/urandom > key.bin`), or -no-anonymize for a local research build")
+	}
+	p, err := anonymize.New(policy, anonymize.WithKey(key), anonymize.WithDefinitions(defs),
+		anonymize.WithAllocator(mem), anonymize.WithStrictAliases())
+	if err != nil {
+		return nil, err
+	}
+	return &anonymizer{p: p, mem: mem}, nil
+}
+
+// readKey reads an HMAC key file. A key that is printable text (such as
+// the output of `openssl rand -hex 32`) is used without its trailing line
+// break; any other content is used byte for byte. A key readable by group
+// or others draws a warning.
+func readKey(path string, warn io.Writer) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("-hmac-key-file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(warn, "corpus: warning: the HMAC key %s is readable by others (mode %v); chmod 600 it\n", path, fi.Mode().Perm())
+	}
+	key, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-hmac-key-file: %w", err)
+	}
+	trimmed := bytes.TrimRight(key, "\r\n")
+	printable := len(trimmed) > 0
+	for _, c := range trimmed {
+		if c < 0x20 || c > 0x7e {
+			printable = false
+			break
+		}
+	}
+	if printable {
+		key = trimmed
+	}
+	return key, nil
+}
+
+// Observe is the collection pass over one encoded batch.
+func (a *anonymizer) Observe(rec arrow.RecordBatch) error { return a.p.Observe(rec) }
+
+// Freeze ends the collection pass: aliases are numbered now.
+func (a *anonymizer) Freeze() { a.p.Freeze() }
+
+// Apply de-identifies one encoded batch; it takes ownership of rec.
+func (a *anonymizer) Apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	defer rec.Release()
+	return a.p.Apply(rec)
+}
+
+// Finish writes reproduction/alias_map.json and returns the report (counts
+// only, safe to publish).
+func (a *anonymizer) Finish(dir string) (anonymize.Report, error) {
+	aliases, rep := a.p.Finish()
+	var b bytes.Buffer
+	if _, err := aliases.WriteTo(&b); err != nil {
+		return rep, err
+	}
+	return rep, os.WriteFile(filepath.Join(dir, "alias_map.json"), b.Bytes(), 0o644)
+}
+
+// VerifyShards reads every written shard back from disk and runs the
+// post-write assertions over it, so that what is checked is exactly what
+// will be published (the label columns, public ATT&CK ids that the
+// policy does not classify, are left out).
+func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
+	v := a.p.Verifier()
+	for _, path := range paths {
+		err := readShard(ctx, path, a.mem, func(rec arrow.RecordBatch) error {
+			rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
+			defer rec.Release()
+			return v.Verify(rec)
+		})
+		if err != nil {
+			return fmt.Errorf("post-write check of %s: %w", filepath.Base(path), err)
+		}
+	}
+	return nil
+}
+
+// withoutColumns returns rec without the named columns (a new reference
+// either way; the caller releases it).
+func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
+	var fields []arrow.Field
+	var cols []arrow.Array
+	for i, f := range rec.Schema().Fields() {
+		if !slices.Contains(names, f.Name) {
+			fields = append(fields, f)
+			cols = append(cols, rec.Column(i))
+		}
+	}
+	md := rec.Schema().Metadata()
+	return array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
+}
+
+// readShard calls fn with the batches of one Parquet shard, one row group
+// at a time (fn must not keep them).
+func readShard(ctx context.Context, path string, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	pf, err := file.OpenParquetFile(path, true)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, mem)
+	if err != nil {
+		return err
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(rr.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}

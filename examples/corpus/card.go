@@ -1,0 +1,521 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/tetrahids/tetrahids/labels"
+	"github.com/tetrahids/tetrahids/schema"
+)
+
+// The columns the card's tables read, besides the hash columns.
+const (
+	colEventTime    = "event_time"
+	colEventType    = "f_event_type"
+	colActionFamily = "f_action_family"
+	colProcfsWalk   = "f_is_procfs_walk"
+)
+
+// distColumns are the categorical columns whose class distribution the
+// card shows.
+var distColumns = []string{colEventType, colActionFamily}
+
+// card accumulates, from the batches exactly as they are written to the
+// shards, the numbers of the datacard: per split the row count and span,
+// the procfs-walk timestamps (for the pre-window count), class
+// distributions, hash-bucket use and label tallies.
+type card struct {
+	defs     *schema.Definitions
+	set      *labels.Set // nil without labels
+	hashCols []hashCol
+	splits   []*cardSplit
+}
+
+type hashCol struct {
+	name     string
+	capacity int
+}
+
+// cardSplit holds one split's numbers.
+type cardSplit struct {
+	name   string
+	rows   int64
+	shards int
+	bytes  int64
+
+	nullTime   int64
+	minT, maxT int64
+	hasT       bool
+	// minRegular is the earliest event_time of a row that is not a
+	// procfs-walk exec; procfs holds the times of procfs-walk rows. Rows
+	// before the corpus-wide minRegular are pre-window rows.
+	minRegular int64
+	hasRegular bool
+	procfs     []int64
+
+	dist map[string][]int64  // column → count by code
+	used map[string][]uint64 // hash column → bitset of used buckets
+
+	tally   *labels.Tally
+	times   []int64
+	valid   []bool
+	scratch []int32
+}
+
+func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *card {
+	c := &card{defs: defs, set: set}
+	for _, col := range defs.Encoded.Columns {
+		if col.Hash != nil && col.Hash.Capacity > 0 {
+			c.hashCols = append(c.hashCols, hashCol{col.Name, col.Hash.Capacity})
+		}
+	}
+	for _, n := range names {
+		s := &cardSplit{name: n, dist: map[string][]int64{}, used: map[string][]uint64{}}
+		for _, h := range c.hashCols {
+			s.used[h.name] = make([]uint64, (h.capacity+63)/64)
+		}
+		if set != nil {
+			s.tally = labels.NewTally(set, nil)
+		}
+		c.splits = append(c.splits, s)
+	}
+	return c
+}
+
+func (c *card) split(name string) *cardSplit {
+	for _, s := range c.splits {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// eachInt calls fn with every non-null value of an integer column.
+func eachInt(a arrow.Array, fn func(i int, v int64)) error {
+	switch x := a.(type) {
+	case *array.Uint8:
+		for i, v := range x.Uint8Values() {
+			if x.IsValid(i) {
+				fn(i, int64(v))
+			}
+		}
+	case *array.Uint16:
+		for i, v := range x.Uint16Values() {
+			if x.IsValid(i) {
+				fn(i, int64(v))
+			}
+		}
+	case *array.Uint32:
+		for i, v := range x.Uint32Values() {
+			if x.IsValid(i) {
+				fn(i, int64(v))
+			}
+		}
+	case *array.Int32:
+		for i, v := range x.Int32Values() {
+			if x.IsValid(i) {
+				fn(i, int64(v))
+			}
+		}
+	case *array.Int64:
+		for i, v := range x.Int64Values() {
+			if x.IsValid(i) {
+				fn(i, v)
+			}
+		}
+	default:
+		return fmt.Errorf("column of type %s is not an integer code", a.DataType())
+	}
+	return nil
+}
+
+func colByName(rec arrow.RecordBatch, name string) arrow.Array {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		return nil
+	}
+	return rec.Column(idx[0])
+}
+
+// add accumulates one written batch of split s.
+func (c *card) add(s *cardSplit, rec arrow.RecordBatch) error {
+	n := int(rec.NumRows())
+	s.rows += int64(n)
+	et, _ := colByName(rec, colEventTime).(*array.Timestamp)
+	if et == nil {
+		return fmt.Errorf("datacard: the %s batch has no timestamp %s column", s.name, colEventTime)
+	}
+	var procfs *array.Uint8
+	if a, ok := colByName(rec, colProcfsWalk).(*array.Uint8); ok {
+		procfs = a
+	}
+	for i, v := range et.TimestampValues() {
+		if et.IsNull(i) {
+			s.nullTime++
+			continue
+		}
+		t := int64(v)
+		if !s.hasT || t < s.minT {
+			s.minT = t
+		}
+		if !s.hasT || t > s.maxT {
+			s.maxT = t
+		}
+		s.hasT = true
+		if procfs != nil && procfs.IsValid(i) && procfs.Value(i) != 0 {
+			s.procfs = append(s.procfs, t)
+		} else if !s.hasRegular || t < s.minRegular {
+			s.minRegular, s.hasRegular = t, true
+		}
+	}
+	for _, name := range distColumns {
+		a := colByName(rec, name)
+		if a == nil {
+			continue
+		}
+		counts := s.dist[name]
+		err := eachInt(a, func(_ int, v int64) {
+			if v < 0 || v > math.MaxUint16 {
+				return
+			}
+			if int(v) >= len(counts) {
+				counts = append(counts, make([]int64, int(v)+1-len(counts))...)
+			}
+			counts[v]++
+		})
+		if err != nil {
+			return fmt.Errorf("datacard: %s: %w", name, err)
+		}
+		s.dist[name] = counts
+	}
+	for _, h := range c.hashCols {
+		a := colByName(rec, h.name)
+		if a == nil {
+			continue
+		}
+		set := s.used[h.name]
+		err := eachInt(a, func(_ int, v int64) {
+			if v >= 0 && v < int64(h.capacity) {
+				set[v/64] |= 1 << (v % 64)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("datacard: %s: %w", h.name, err)
+		}
+	}
+	if s.tally == nil {
+		return nil
+	}
+	if colByName(rec, labels.ColIsAttack) != nil {
+		// The shards carry the labels: the tally relabels and checks them.
+		return s.tally.AddRecord(rec)
+	}
+	var err error
+	s.scratch, err = c.set.LabelColumn(s.scratch, et)
+	if err != nil {
+		return err
+	}
+	s.times, s.valid = s.times[:0], s.valid[:0]
+	for i, v := range et.TimestampValues() {
+		s.times = append(s.times, int64(v))
+		s.valid = append(s.valid, et.IsValid(i))
+	}
+	return s.tally.Add(s.times, s.valid, s.scratch)
+}
+
+// attacks returns the split's attack events (0 without labels).
+func (s *cardSplit) attacks() int64 {
+	if s.tally == nil {
+		return 0
+	}
+	var n int64
+	for _, r := range s.tally.Splits() {
+		n += r.Attacks
+	}
+	return n
+}
+
+// windowStart is the corpus-wide earliest event_time of a row that is not
+// a procfs-walk exec: the start of the collection window.
+func (c *card) windowStart() (int64, bool) {
+	var w int64
+	ok := false
+	for _, s := range c.splits {
+		if s.hasRegular && (!ok || s.minRegular < w) {
+			w, ok = s.minRegular, true
+		}
+	}
+	return w, ok
+}
+
+// preWindow returns the split's rows stamped before the window start, and
+// the earliest time at or after it.
+func (c *card) preWindow(s *cardSplit) (n int64, first int64, hasFirst bool) {
+	w, ok := c.windowStart()
+	if !ok {
+		return 0, s.minT, s.hasT
+	}
+	first, hasFirst = s.minRegular, s.hasRegular
+	for _, t := range s.procfs {
+		if t < w {
+			n++
+		} else if !hasFirst || t < first {
+			first, hasFirst = t, true
+		}
+	}
+	return n, first, hasFirst
+}
+
+func fmtCardTime(ns int64) string {
+	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04:05")
+}
+
+func pct(n, d int64) string {
+	if d == 0 {
+		return "0.00 %"
+	}
+	return fmt.Sprintf("%.2f %%", 100*float64(n)/float64(d))
+}
+
+// cardMeta is what the card says about the build besides the data.
+type cardMeta struct {
+	Built        time.Time
+	Inputs       string
+	Anonymized   bool
+	LabelsFile   string
+	LabelCols    bool
+	SplitRule    string
+	ShardRows    int64
+	RowGroupRows int64
+}
+
+// writeMarkdown renders datacard.md.
+func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
+	var b strings.Builder
+	d := c.defs
+	b.WriteString("# Datacard\n\n")
+	fmt.Fprintf(&b, "Built by `examples/corpus` of github.com/tetrahids/tetrahids on %s from %s. ",
+		m.Built.UTC().Format(time.RFC3339), m.Inputs)
+	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
+		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+	if m.Anonymized {
+		b.WriteString("Anonymized for release: basenames aliased (`reproduction/alias_map.json`), working directories rewritten, exec ids replaced by HMAC pseudonyms, a final sweep over every string column, and post-write leak checks passed.\n\n")
+	} else {
+		b.WriteString("**NOT ANONYMIZED** (built with `-no-anonymize`): the shards hold original basenames, working directories and exec ids. For local research only; do not publish.\n\n")
+	}
+	fmt.Fprintf(&b, "%s Every number below is computed from the Parquet shards in `data/` as written (%s rows per shard at most, row groups of %s rows).\n\n",
+		m.SplitRule, group(m.ShardRows), group(m.RowGroupRows))
+
+	// Splits.
+	hasLabels := c.set != nil
+	b.WriteString("## Splits\n\n| split | rows | shards | span (UTC) | pre-window rows | null event_time |")
+	if hasLabels {
+		b.WriteString(" attack events | attack rate |")
+	}
+	b.WriteString("\n|---|---:|---:|---|---:|---:|")
+	if hasLabels {
+		b.WriteString("---:|---:|")
+	}
+	b.WriteString("\n")
+	var tot struct{ rows, shards, pre, null, att int64 }
+	for _, s := range c.splits {
+		pre, first, ok := c.preWindow(s)
+		span := "–"
+		if ok {
+			span = fmtCardTime(first) + " → " + fmtCardTime(s.maxT)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |", s.name, group(s.rows), s.shards, span, group(pre), group(s.nullTime))
+		if hasLabels {
+			fmt.Fprintf(&b, " %s | %s |", group(s.attacks()), pct(s.attacks(), s.rows))
+		}
+		b.WriteString("\n")
+		tot.rows += s.rows
+		tot.shards += int64(s.shards)
+		tot.pre += pre
+		tot.null += s.nullTime
+		tot.att += s.attacks()
+	}
+	fmt.Fprintf(&b, "| **total** | %s | %d | | %s | %s |", group(tot.rows), tot.shards, group(tot.pre), group(tot.null))
+	if hasLabels {
+		fmt.Fprintf(&b, " %s | %s |", group(tot.att), pct(tot.att, tot.rows))
+	}
+	b.WriteString("\n\n")
+	if ws, ok := c.windowStart(); ok {
+		fmt.Fprintf(&b, "The collection window starts at %s UTC, the earliest event_time of a row that is not a procfs-walk exec (`f_is_procfs_walk` = 0). "+
+			"Pre-window rows carry earlier timestamps: execs that Tetragon synthesizes at start-up for processes already running, stamped with their original start time. "+
+			"They are kept (they are lineage roots) and left out of the span.\n\n", fmtCardTime(ws))
+	}
+
+	// Class distributions.
+	b.WriteString("## Class distributions\n")
+	for _, name := range distColumns {
+		fmt.Fprintf(&b, "\n### %s\n\n| code | label |", name)
+		for _, s := range c.splits {
+			fmt.Fprintf(&b, " %s | %s %% |", s.name, s.name)
+		}
+		b.WriteString("\n|---:|---|")
+		for range c.splits {
+			b.WriteString("---:|---:|")
+		}
+		b.WriteString("\n")
+		type row struct {
+			code  int
+			total int64
+		}
+		var rows []row
+		maxCode := 0
+		for _, s := range c.splits {
+			maxCode = max(maxCode, len(s.dist[name]))
+		}
+		for code := range maxCode {
+			var t int64
+			for _, s := range c.splits {
+				if code < len(s.dist[name]) {
+					t += s.dist[name][code]
+				}
+			}
+			if t > 0 {
+				rows = append(rows, row{code, t})
+			}
+		}
+		slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(b.total, a.total) })
+		for _, r := range rows {
+			label, err := d.Label(name, r.code)
+			if err != nil {
+				label = "(unknown code)"
+			}
+			fmt.Fprintf(&b, "| %d | %s |", r.code, mdCell(label))
+			for _, s := range c.splits {
+				var n int64
+				if r.code < len(s.dist[name]) {
+					n = s.dist[name][r.code]
+				}
+				fmt.Fprintf(&b, " %s | %s |", group(n), pct(n, s.rows))
+			}
+			b.WriteString("\n")
+		}
+	}
+
+	// Hash buckets.
+	b.WriteString("\n## Hash buckets\n\nBuckets used (distinct values) of each hashed column, and saturation (used / capacity).\n\n| column | capacity |")
+	for _, s := range c.splits {
+		fmt.Fprintf(&b, " %s used | %s saturation |", s.name, s.name)
+	}
+	b.WriteString(" all used | all saturation |\n|---|---:|")
+	for range c.splits {
+		b.WriteString("---:|---:|")
+	}
+	b.WriteString("---:|---:|\n")
+	for _, h := range c.hashCols {
+		fmt.Fprintf(&b, "| %s | %s |", h.name, group(int64(h.capacity)))
+		all := make([]uint64, (h.capacity+63)/64)
+		for _, s := range c.splits {
+			u := popcount(s.used[h.name])
+			fmt.Fprintf(&b, " %s | %s |", group(u), pct(u, int64(h.capacity)))
+			for i, x := range s.used[h.name] {
+				all[i] |= x
+			}
+		}
+		u := popcount(all)
+		fmt.Fprintf(&b, " %s | %s |\n", group(u), pct(u, int64(h.capacity)))
+	}
+
+	// Labels.
+	if hasLabels {
+		c.writeLabels(&b, m)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLabels renders the per-technique table: trials, and attack events
+// per split, sorted by test events (then technique id).
+func (c *card) writeLabels(b *strings.Builder, m cardMeta) {
+	ws := c.set.Windows()
+	techs := map[string]bool{}
+	for _, w := range ws {
+		techs[w.TechniqueID] = true
+	}
+	fmt.Fprintf(b, "\n## Labels\n\n%d windows of %d techniques from `labels.csv`. An event belongs to the window with the largest start ≤ its event_time and is an attack iff its event_time is before that window's end (windows are half open; a null event_time is benign); background activity inside a window is labelled attack by association.",
+		len(ws), len(techs))
+	if m.LabelCols {
+		b.WriteString(" The shards end with `is_attack` (bool) and `technique_id` (string, null when benign).")
+	} else {
+		b.WriteString(" The shards carry no label columns (`-no-label-columns`); join `labels.csv` by time.")
+	}
+	b.WriteString("\n\n| technique_id | tactic | trials |")
+	for _, s := range c.splits {
+		fmt.Fprintf(b, " trials with %s events | %s events |", s.name, s.name)
+	}
+	b.WriteString("\n|---|---|---:|")
+	for range c.splits {
+		b.WriteString("---:|---:|")
+	}
+	b.WriteString("\n")
+	type row struct {
+		id, tactic string
+		trials     int
+		seen       []int
+		events     []int64
+	}
+	byID := map[string]*row{}
+	var rows []*row
+	for k, s := range c.splits {
+		for _, t := range s.tally.Techniques() {
+			r := byID[t.TechniqueID]
+			if r == nil {
+				r = &row{id: t.TechniqueID, tactic: t.Tactic, trials: t.Trials, seen: make([]int, len(c.splits)), events: make([]int64, len(c.splits))}
+				byID[t.TechniqueID] = r
+				rows = append(rows, r)
+			}
+			r.seen[k], r.events[k] = t.TrialsSeen, t.Events
+		}
+	}
+	last := len(c.splits) - 1
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		if x := cmp.Compare(b.events[last], a.events[last]); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	trials := 0
+	seen := make([]int, len(c.splits))
+	events := make([]int64, len(c.splits))
+	for _, r := range rows {
+		fmt.Fprintf(b, "| %s | %s | %d |", mdCell(r.id), mdCell(r.tactic), r.trials)
+		trials += r.trials
+		for k := range c.splits {
+			fmt.Fprintf(b, " %d | %s |", r.seen[k], group(r.events[k]))
+			seen[k] += r.seen[k]
+			events[k] += r.events[k]
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(b, "| **total** | | %d |", trials)
+	for k := range c.splits {
+		fmt.Fprintf(b, " %d | %s |", seen[k], group(events[k]))
+	}
+	b.WriteString("\n")
+}
+
+func popcount(set []uint64) int64 {
+	n := 0
+	for _, x := range set {
+		n += bits.OnesCount64(x)
+	}
+	return int64(n)
+}
+
+// mdCell keeps a value from breaking a Markdown table.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
