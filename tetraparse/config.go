@@ -50,6 +50,10 @@ type Config struct {
 	SortMemory int64
 	// Allocator allocates the record batches (default memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// OnRead, when set, is called by Files with the number of bytes read
+	// from an input file (before gunzipping), for progress meters. Files
+	// are read in parallel: it must be safe for concurrent use.
+	OnRead func(n int)
 	// OnLineError, when set, is called for every line that is not valid
 	// JSON or not a readable event; the line is counted in Stats either
 	// way. It is called from the goroutine parsing the file.
@@ -146,8 +150,9 @@ func (e *LineError) Error() string {
 // Unwrap returns the underlying *DecodeError.
 func (e *LineError) Unwrap() error { return e.Err }
 
-// FileError reports a file that could not be opened or read to the end.
-// Lines is the number of lines read (and delivered) before the failure.
+// FileError reports a file that could not be opened or read to the end:
+// File is the path given to Files (the name given to Records), Lines the
+// number of lines read (and delivered) before the failure.
 type FileError struct {
 	File  string
 	Lines int64

@@ -391,10 +391,10 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 			return false
 		}
 	}
-	r, closeFn, err := openInput(path)
+	r, closeFn, err := openInput(path, p.cfg.OnRead)
 	if err != nil {
 		s.stats.FilesFailed++
-		send(item{err: &FileError{File: name, Err: err}})
+		send(item{err: &FileError{File: path, Err: err}})
 		return
 	}
 	defer closeFn()
@@ -405,23 +405,46 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 	})
 	if err != nil && err != errStopped {
 		s.stats.FilesFailed++
+		var fe *FileError
+		if errors.As(err, &fe) {
+			fe.File = path
+		}
 		send(item{err: err})
 	}
 }
 
-// openInput opens a file, gunzipping names that end in ".gz".
-func openInput(path string) (io.Reader, func() error, error) {
+// openInput opens a file, gunzipping names that end in ".gz"; onRead, when
+// set, sees the bytes read from the file.
+func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !strings.HasSuffix(path, ".gz") {
-		return f, f.Close, nil
+	var r io.Reader = f
+	if onRead != nil {
+		r = &countingReader{r: f, onRead: onRead}
 	}
-	zr, err := gzip.NewReader(f)
+	if !strings.HasSuffix(path, ".gz") {
+		return r, f.Close, nil
+	}
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("gzip: %w", err)
 	}
 	return zr, func() error { zr.Close(); return f.Close() }, nil
+}
+
+// countingReader reports the bytes read through it.
+type countingReader struct {
+	r      io.Reader
+	onRead func(int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.onRead(n)
+	}
+	return n, err
 }

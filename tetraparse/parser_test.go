@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -98,7 +99,8 @@ func TestGzipAndTruncatedGzip(t *testing.T) {
 	require.NoError(t, os.WriteFile(cut, gz.Bytes()[:gz.Len()/2], 0o644))
 	missing := filepath.Join(dir, "missing.json")
 
-	p, err := New(Config{BatchSize: 700})
+	var read atomic.Int64
+	p, err := New(Config{BatchSize: 700, OnRead: func(n int) { read.Add(int64(n)) }})
 	require.NoError(t, err)
 	var rows int
 	var errs []error
@@ -112,17 +114,20 @@ func TestGzipAndTruncatedGzip(t *testing.T) {
 	require.Len(t, errs, 2)
 	var fe *FileError
 	require.ErrorAs(t, errs[0], &fe)
-	require.Equal(t, "cut.json.gz", fe.File)
+	require.Equal(t, cut, fe.File)
 	require.Positive(t, fe.Lines)
 	require.Less(t, fe.Lines, int64(5000))
 	require.Contains(t, errs[0].Error(), "cut.json.gz")
 	require.ErrorAs(t, errs[1], &fe)
-	require.Equal(t, "missing.json", fe.File)
+	require.Equal(t, missing, fe.File)
 	require.ErrorIs(t, errs[1], os.ErrNotExist)
 	st := p.Stats()
 	require.NoError(t, st.Check())
 	require.EqualValues(t, 2, st.FilesRead)
 	require.EqualValues(t, 2, st.FilesFailed)
+	// OnRead saw every byte of the full file and part of the cut one.
+	require.Greater(t, read.Load(), int64(gz.Len()))
+	require.LessOrEqual(t, read.Load(), int64(gz.Len()+gz.Len()/2))
 	// Every complete line before the damage is delivered.
 	require.EqualValues(t, rows, st.Kept())
 	require.GreaterOrEqual(t, int64(rows), 5000+fe.Lines-1)

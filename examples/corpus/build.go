@@ -321,8 +321,9 @@ func (b *builder) prepareInputs() error {
 	return nil
 }
 
-// newParser returns the parser of one input set.
-func (b *builder) newParser() (*tetraparse.Parser, error) {
+// newParser returns the parser of one input set; onRead counts the input
+// bytes read, for the progress meter.
+func (b *builder) newParser(onRead func(int)) (*tetraparse.Parser, error) {
 	o := b.o
 	return tetraparse.New(tetraparse.Config{
 		Definitions: b.defs,
@@ -335,6 +336,7 @@ func (b *builder) newParser() (*tetraparse.Parser, error) {
 		TempDir:     b.work,
 		Allocator:   b.mem,
 		OnLineError: b.lineError,
+		OnRead:      onRead,
 	})
 }
 
@@ -522,15 +524,11 @@ func (b *builder) parseAll(ctx context.Context) error {
 	train, test := b.split(splitTrain), b.split(splitTest)
 	var pending *splitState // test rows whose lineage registration waits for all train rows
 	for _, set := range b.sets {
-		p, err := b.newParser()
+		pc := b.prog.begin("parse "+set.name, set.bytes, 0)
+		p, err := b.newParser(func(n int) { pc.bytes.Add(int64(n)) })
 		if err != nil {
 			return err
 		}
-		total := set.bytes
-		if b.o.Order == tetraparse.TimeOrder {
-			total = 0 // Parser.Files reads the files itself: no byte count
-		}
-		pc := b.prog.begin("parse "+set.name, total, 0)
 		var route func(arrow.RecordBatch) error
 		switch set.name {
 		case splitTrain:
@@ -541,12 +539,10 @@ func (b *builder) parseAll(ctx context.Context) error {
 			route = func(rec arrow.RecordBatch) error { return b.routeByTime(ctx, rec, train, test) }
 			pending = test
 		}
-		filesRead, err := parseFiles(ctx, p, set.files, b.o.Workers, b.o.Order, pc, route)
-		if err != nil {
+		if err := parseFiles(ctx, p, set.files, pc, route); err != nil {
 			return err
 		}
 		st := p.Stats()
-		st.FilesRead = filesRead
 		if err := st.Check(); err != nil {
 			return fmt.Errorf("%s inputs: %w", set.name, err)
 		}

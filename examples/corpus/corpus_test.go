@@ -593,7 +593,7 @@ func TestProgress(t *testing.T) {
 	p.interval = 10 * time.Millisecond
 	pc := p.begin("parse all", 1000, 0)
 	pc.bytes.Store(500)
-	pc.lines.Store(42)
+	pc.rows.Store(42)
 	time.Sleep(50 * time.Millisecond)
 	p.end()
 	assert.Contains(t, b.String(), "corpus: parse all")

@@ -13,12 +13,11 @@ import (
 // progressCounter is what the pipeline stages bump; the meter reads it.
 type progressCounter struct {
 	bytes atomic.Int64 // input bytes read from disk (compressed for .gz)
-	lines atomic.Int64 // input lines decoded
-	rows  atomic.Int64 // rows produced by the current phase
+	rows  atomic.Int64 // rows produced by the current phase (events kept while parsing)
 }
 
 // progress prints one status line per interval on stderr for long runs:
-// the phase, events (lines) or rows done, the rate, the elapsed time and,
+// the phase, events kept or rows done, the rate, the elapsed time and,
 // when the phase's total is known (input bytes while parsing, spilled rows
 // while encoding), the ETA. On a terminal the line is redrawn in place;
 // otherwise (a log file, CI) a line is printed every 10 seconds. It prints
@@ -56,7 +55,6 @@ func (p *progress) begin(phase string, totalBytes, totalRows int64) *progressCou
 	p.phase, p.phaseStart = phase, time.Now()
 	p.totalBytes, p.totalRows, p.printed = totalBytes, totalRows, false
 	p.c.bytes.Store(0)
-	p.c.lines.Store(0)
 	p.c.rows.Store(0)
 	p.mu.Unlock()
 	if !p.quiet {
@@ -105,10 +103,10 @@ func (p *progress) print(final bool) {
 	sec := el.Seconds()
 	var b strings.Builder
 	fmt.Fprintf(&b, "corpus: %-12s", p.phase)
-	lines, rows, by := p.c.lines.Load(), p.c.rows.Load(), p.c.bytes.Load()
+	rows, by := p.c.rows.Load(), p.c.bytes.Load()
 	frac := -1.0
 	if p.totalBytes > 0 {
-		fmt.Fprintf(&b, " %s events  %s events/s  %.1f MB/s", group(lines), group(int64(float64(lines)/sec)), float64(by)/sec/1e6)
+		fmt.Fprintf(&b, " %s events  %s events/s  %.1f MB/s", group(rows), group(int64(float64(rows)/sec)), float64(by)/sec/1e6)
 		frac = float64(by) / float64(p.totalBytes)
 	} else if p.totalRows > 0 {
 		fmt.Fprintf(&b, " %s/%s rows  %s rows/s", group(rows), group(p.totalRows), group(int64(float64(rows)/sec)))
