@@ -347,13 +347,9 @@ func (e *Encoder) compileGetter(in schema.Input) (func(e *Encoder) (func(i int) 
 		return func(e *Encoder) (func(i int) val, error) { return get, nil }, nil
 	case len(in.Coalesce) > 0:
 		return func(e *Encoder) (func(i int) val, error) {
-			var gets []func(int) val
-			for _, c := range in.Coalesce {
-				g, err := raw(c)
-				if err != nil {
-					return nil, err
-				}
-				gets = append(gets, g)
+			gets, err := raws(raw, in.Coalesce...)
+			if err != nil {
+				return nil, err
 			}
 			return func(i int) val {
 				for _, g := range gets {
@@ -396,14 +392,11 @@ func (e *Encoder) compileGetter(in schema.Input) (func(e *Encoder) (func(i int) 
 // combine combines two raw columns; a null on either side gives null.
 func combine(raw func(string) (func(int) val, error), cols []string, f func(a, b val) val) func(e *Encoder) (func(i int) val, error) {
 	return func(e *Encoder) (func(i int) val, error) {
-		ga, err := raw(cols[0])
+		g, err := raws(raw, cols...)
 		if err != nil {
 			return nil, err
 		}
-		gb, err := raw(cols[1])
-		if err != nil {
-			return nil, err
-		}
+		ga, gb := g[0], g[1]
 		return func(i int) val {
 			a, b := ga(i), gb(i)
 			if a.null || b.null {
@@ -412,6 +405,19 @@ func combine(raw func(string) (func(int) val, error), cols []string, f func(a, b
 			return f(a, b)
 		}, nil
 	}
+}
+
+// raws binds several raw columns at once.
+func raws(raw func(string) (func(int) val, error), names ...string) ([]func(int) val, error) {
+	gets := make([]func(int) val, len(names))
+	for i, n := range names {
+		g, err := raw(n)
+		if err != nil {
+			return nil, err
+		}
+		gets[i] = g
+	}
+	return gets, nil
 }
 
 func predicate(raw func(string) (func(int) val, error), name string) (func(e *Encoder) (func(i int) val, error), error) {
@@ -425,18 +431,11 @@ func predicate(raw func(string) (func(int) val, error), name string) (func(e *En
 	case "setuid_exec":
 		// process_exec with effective capabilities whose parent had none.
 		return func(e *Encoder) (func(i int) val, error) {
-			procCaps, err := raw("proc_cap_effective")
+			g, err := raws(raw, "proc_cap_effective", "parent_cap_effective", "event_type")
 			if err != nil {
 				return nil, err
 			}
-			parentCaps, err := raw("parent_cap_effective")
-			if err != nil {
-				return nil, err
-			}
-			et, err := raw("event_type")
-			if err != nil {
-				return nil, err
-			}
+			procCaps, parentCaps, et := g[0], g[1], g[2]
 			return func(i int) val {
 				t := et(i)
 				return val{b: lengthOr(procCaps(i), 0) > 0 && lengthOr(parentCaps(i), 0) == 0 && !t.null && t.s == "process_exec"}
@@ -445,14 +444,11 @@ func predicate(raw func(string) (func(int) val, error), name string) (func(e *En
 	case "cap_count_change":
 		// kp_creds_caps present and of another length than proc_cap_effective.
 		return func(e *Encoder) (func(i int) val, error) {
-			kp, err := raw("kp_creds_caps")
+			g, err := raws(raw, "kp_creds_caps", "proc_cap_effective")
 			if err != nil {
 				return nil, err
 			}
-			proc, err := raw("proc_cap_effective")
-			if err != nil {
-				return nil, err
-			}
+			kp, proc := g[0], g[1]
 			return func(i int) val {
 				k := lengthOr(kp(i), -1)
 				return val{b: k >= 0 && k != lengthOr(proc(i), -1)}
