@@ -44,6 +44,7 @@ type ValidationError struct {
 	Problem string
 }
 
+// Error names the column (when there is one) and the problem.
 func (e *ValidationError) Error() string {
 	if e.Column == "" {
 		return "schema: " + e.Problem

@@ -24,6 +24,7 @@ const (
 
 var kindNames = [...]string{"added", "removed", "type", "vocabulary", "hash", "recipe", "table", "quirk"}
 
+// String returns the kind's short name, such as "added".
 func (k ChangeKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

@@ -140,6 +140,7 @@ type LineError struct {
 	Err    error // a *DecodeError
 }
 
+// Error renders file:line[:column]: reason.
 func (e *LineError) Error() string {
 	if e.Column > 0 {
 		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
@@ -159,6 +160,7 @@ type FileError struct {
 	Err   error
 }
 
+// Error names the file and the lines read before the failure.
 func (e *FileError) Error() string {
 	return fmt.Sprintf("tetraparse: %s: after %d lines: %v", e.File, e.Lines, e.Err)
 }

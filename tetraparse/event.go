@@ -131,6 +131,7 @@ type DecodeError struct {
 	Msg    string
 }
 
+// Error renders the kind of error, its byte offset when known, and the reason.
 func (e *DecodeError) Error() string {
 	if e.Offset >= 0 {
 		return fmt.Sprintf("%v at byte %d: %s", e.Err, e.Offset, e.Msg)
