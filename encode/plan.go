@@ -262,20 +262,13 @@ func rawGetter(a arrow.Array) (func(i int) val, error) {
 			return val{b: x.Value(i)}
 		}, nil
 	case *array.Timestamp:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			return val{i: int64(x.Value(i))}
-		}, nil
+		return intGetter(x), nil
 	case *array.Uint32:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			v := x.Value(i)
-			return val{i: int64(v), u: uint64(v)}
-		}, nil
+		return intGetter(x), nil
+	case *array.Int32:
+		return intGetter(x), nil
+	case *array.Int64:
+		return intGetter(x), nil
 	case *array.Uint64:
 		return func(i int) val {
 			if x.IsNull(i) {
@@ -288,22 +281,6 @@ func rawGetter(a arrow.Array) (func(i int) val, error) {
 			}
 			return val{i: int64(v), u: v}
 		}, nil
-	case *array.Int32:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			v := x.Value(i)
-			return val{i: int64(v), u: uint64(v)}
-		}, nil
-	case *array.Int64:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			v := x.Value(i)
-			return val{i: v, u: uint64(v)}
-		}, nil
 	case *array.List:
 		return func(i int) val {
 			if x.IsNull(i) {
@@ -314,6 +291,20 @@ func rawGetter(a arrow.Array) (func(i int) val, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: unsupported type %s", ErrColumn, a.DataType())
+}
+
+// intGetter reads an integer column whose values fit an int64.
+func intGetter[T int32 | uint32 | int64 | arrow.Timestamp](x interface {
+	IsNull(int) bool
+	Value(int) T
+}) func(i int) val {
+	return func(i int) val {
+		if x.IsNull(i) {
+			return val{null: true}
+		}
+		v := x.Value(i)
+		return val{i: int64(v), u: uint64(v)}
+	}
 }
 
 // compileInput returns, for an input recipe, a binder that resolves the
