@@ -72,13 +72,20 @@ type Encoder struct {
 	ip     *ipTable
 	plans  []*colPlan
 	schema *arrow.Schema
-	rb     *array.RecordBuilder
-	prev   map[string]*int64
-	hash   hasher
-	sizer  deflate.Sizer
-	stats  Stats
-	// per-batch scratch
-	rows     []derived
+	// rawSchema holds the raw column types the recipes are compiled for.
+	rawSchema  *arrow.Schema
+	inputs     map[string]*rawInput
+	inputOrder []*rawInput
+	prev       map[string]*int64
+	hash       hasher
+	sizer      deflate.Sizer
+	stats      Stats
+	// per-batch state: the batch's row count and generation, the
+	// behaviour builder's values, and the scratch of codes
+	n        int
+	gen      uint64
+	d        derivedVecs
+	codes    []int64
 	arena    []byte
 	cwdCache map[string]string
 	counts   map[rune]int32
@@ -116,11 +123,11 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	}
 	e.hash = newHasher(o.hashCache)
 	e.schema = defs.EncodedSchema()
-	e.rb = array.NewRecordBuilder(o.mem, e.schema)
+	e.rawSchema = defs.RawSchema()
+	e.inputs = map[string]*rawInput{}
 	for i, c := range defs.Encoded.Columns {
-		p, err := e.compile(&defs.Encoded.Columns[i], e.rb.Field(i))
+		p, err := e.compile(&defs.Encoded.Columns[i], e.schema.Field(i).Type)
 		if err != nil {
-			e.rb.Release()
 			return nil, fmt.Errorf("encode: column %s: %w", c.Name, err)
 		}
 		e.plans = append(e.plans, p)
@@ -140,21 +147,74 @@ func (e *Encoder) Tokens() *Tokens { return e.tokens }
 // Stats returns the counters so far.
 func (e *Encoder) Stats() Stats { return e.stats }
 
-// Release frees the encoder's builders.
-func (e *Encoder) Release() { e.rb.Release() }
+// Release drops the encoder's references to the last batch. An Encoder
+// holds no Arrow memory of its own between calls; Release is kept so that
+// callers can treat it like the other Arrow objects they own.
+func (e *Encoder) Release() {
+	for _, ri := range e.inputOrder {
+		ri.arr = nil
+	}
+}
 
-// derived holds the behaviour builder's per-row values.
-type derived struct {
-	procBase, parentBase, cwdNorm, rootBase, rootID, pair string
-	action, object, pathCat, ipCat, portCat, token        string
-	depth                                                 int64
-	fallback, missing, cycle                              bool
-	dt, age                                               int64
-	dtValid, ageValid                                     bool
+// derivedVecs holds the behaviour builder's values of a batch, one vec per
+// derived input.
+type derivedVecs struct {
+	procBase, parentBase, cwdNorm, rootBase, rootID, pair vec
+	action, object, pathCat, ipCat, portCat, token        vec
+	depth                                                 vec
+	fallback, missing, cycle                              vec
+	dt, age                                               vec
+}
+
+// byName returns the vec of a derived input and its kind.
+func (d *derivedVecs) byName(name string) (*vec, kind, error) {
+	strs := map[string]*vec{
+		"proc_basename": &d.procBase, "parent_basename": &d.parentBase,
+		"cwd_normalized": &d.cwdNorm, "root_basename": &d.rootBase,
+		"root_exec_id": &d.rootID, "parent_child_pair": &d.pair,
+		"path_category": &d.pathCat, "dst_ip_category": &d.ipCat,
+		"dst_port_category": &d.portCat, "object_category": &d.object,
+		"action_family": &d.action, "token": &d.token,
+	}
+	if v, ok := strs[name]; ok {
+		return v, kindStr, nil
+	}
+	switch name {
+	case "lineage_depth":
+		return &d.depth, kindInt, nil
+	case "lineage_fallback_used":
+		return &d.fallback, kindBool, nil
+	case "lineage_missing_parent":
+		return &d.missing, kindBool, nil
+	case "lineage_cycle":
+		return &d.cycle, kindBool, nil
+	case "delta_t_prev_ns":
+		return &d.dt, kindInt, nil
+	case "process_age_ns":
+		return &d.age, kindInt, nil
+	}
+	return nil, 0, fmt.Errorf("unknown derived value %q", name)
+}
+
+func (d *derivedVecs) reset(n int) {
+	for _, v := range []*vec{&d.procBase, &d.parentBase, &d.cwdNorm, &d.rootBase, &d.rootID, &d.pair,
+		&d.action, &d.object, &d.pathCat, &d.ipCat, &d.portCat, &d.token} {
+		v.reset(kindStr, n)
+	}
+	d.depth.reset(kindInt, n)
+	d.fallback.reset(kindBool, n)
+	d.missing.reset(kindBool, n)
+	d.cycle.reset(kindBool, n)
+	d.dt.reset(kindInt, n)
+	d.age.reset(kindInt, n)
+	d.dt.nulls()
+	d.age.nulls()
 }
 
 // Encode returns the encoded batch of a raw parser batch (same rows, same
-// order). The caller owns the result and must Release it.
+// order). The caller owns the result and must Release it. Identifier
+// columns copied unchanged from raw (event_time, proc_exec_id, proc_pid)
+// share raw's buffers, as Arrow slices do; raw may be released at once.
 func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if err := e.bind(raw); err != nil {
 		return nil, err
@@ -168,24 +228,47 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode: lineage: %w", err)
 	}
-	n := int(raw.NumRows())
-	gets := make([]func(int) val, len(e.plans))
+	e.n = int(raw.NumRows())
+	e.gen++
+	e.derive(raw, lin, e.n)
+	cols := make([]arrow.Array, len(e.plans))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
 	for k, p := range e.plans {
-		if gets[k], err = p.input(e); err != nil {
+		if cols[k], err = e.run(p); err != nil {
 			return nil, fmt.Errorf("encode: column %s: %w", p.col.Name, err)
 		}
 	}
-	e.derive(raw, lin, n)
-	// Size the output once; growing by doubling copies and clears buffers.
-	e.rb.Reserve(n)
-	for k, p := range e.plans {
-		p.run(gets[k], n)
-	}
-	e.stats.Rows += int64(n)
-	return e.rb.NewRecordBatch(), nil
+	e.stats.Rows += int64(e.n)
+	return array.NewRecordBatch(e.schema, cols, int64(e.n)), nil
 }
 
-// bind maps the raw batch's columns by name.
+// run builds one output column of the current batch.
+func (e *Encoder) run(p *colPlan) (arrow.Array, error) {
+	if p.shared != nil && arrow.TypeEqual(p.shared.arr.DataType(), p.out) {
+		p.shared.arr.Retain()
+		return p.shared.arr, nil
+	}
+	in := p.input()
+	if p.measure != nil {
+		in = p.measure(in, &p.mvec)
+	}
+	if p.code == nil {
+		return p.emitVec(in)
+	}
+	e.codes = grown(e.codes, e.n)
+	p.code(in, e.codes)
+	return p.emitCodes(e.codes), nil
+}
+
+// bind maps the raw batch's columns by name and checks that every column a
+// recipe reads is there with the definitions' type, before any state
+// changes.
 func (e *Encoder) bind(raw arrow.RecordBatch) error {
 	if e.rawCols == nil {
 		e.rawCols = map[string]arrow.Array{}
@@ -193,6 +276,16 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 	clear(e.rawCols)
 	for i, f := range raw.Schema().Fields() {
 		e.rawCols[f.Name] = raw.Column(i)
+	}
+	for _, ri := range e.inputOrder {
+		a, ok := e.rawCols[ri.name]
+		if !ok {
+			return fmt.Errorf("%w %q is missing", ErrColumn, ri.name)
+		}
+		if !arrow.TypeEqual(a.DataType(), ri.typ) {
+			return fmt.Errorf("%w %q has type %s, the definitions say %s", ErrColumn, ri.name, a.DataType(), ri.typ)
+		}
+		ri.arr = a
 	}
 	return nil
 }
@@ -238,20 +331,19 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 		kpPaths = append(kpPaths, e.strCol(c))
 	}
 	e.arena = e.arena[:0]
-	if cap(e.rows) < n {
-		e.rows = make([]derived, n)
-	}
-	e.rows = e.rows[:n]
+	d := &e.d
+	d.reset(n)
 	for i := range n {
-		d := &e.rows[i]
-		*d = derived{}
+		var procBase, parentBase string
 		bin, binOK := nstr(binary, i)
 		if binOK && bin != "" {
-			d.procBase = pathx.Base(bin) // aliases raw, alive for this call
+			procBase = pathx.Base(bin) // aliases raw, alive for this call
 		}
-		d.parentBase = lin[i].ParentBasename
+		parentBase = lin[i].ParentBasename
+		d.procBase.s[i], d.parentBase.s[i] = procBase, parentBase
+		d.cwdNorm.s[i] = ""
 		if c, ok := nstr(cwd, i); ok && c != "" {
-			d.cwdNorm = e.normalizeCwd(c)
+			d.cwdNorm.s[i] = e.normalizeCwd(c)
 		}
 		et, etOK := nstr(eventType, i)
 		fn, _ := nstr(kfn, i)
@@ -259,8 +351,9 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 		if etOK {
 			etp = &et
 		}
-		d.action = t.ActionFamily.Resolve(etp, fn)
-		d.object = t.ObjectCategory.Resolve(etp, fn)
+		action := t.ActionFamily.Resolve(etp, fn)
+		d.action.s[i] = action
+		d.object.s[i] = t.ObjectCategory.Resolve(etp, fn)
 		// The category path: the first non-null kprobe path if non-empty,
 		// else the binary of an exec, else the cwd.
 		kp, kpOK := "", false
@@ -270,42 +363,45 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 				break
 			}
 		}
+		var pathCat string
 		switch {
 		case kpOK && kp != "":
-			d.pathCat = e.cat.label(kp, false)
+			pathCat = e.cat.label(kp, false)
 		case etOK && et == "process_exec" && binOK && bin != "":
-			d.pathCat = e.cat.label(bin, false)
+			pathCat = e.cat.label(bin, false)
 		default:
 			c, ok := nstr(cwd, i)
-			d.pathCat = e.cat.label(c, !ok)
+			pathCat = e.cat.label(c, !ok)
 		}
+		d.pathCat.s[i] = pathCat
 		a, aOK := nstr(daddr, i)
-		d.ipCat = e.ip.label(a, !aOK)
+		ipCat := e.ip.label(a, !aOK)
+		d.ipCat.s[i] = ipCat
+		portCat := t.DstPortCategory.Null
 		if dport != nil && dport.IsValid(i) {
-			d.portCat = portCategory(&t.DstPortCategory, float64(dport.Value(i)))
-		} else {
-			d.portCat = t.DstPortCategory.Null
+			portCat = portCategory(&t.DstPortCategory, float64(dport.Value(i)))
 		}
+		d.portCat.s[i] = portCat
 		// Tokens and pairs are written into one arena per batch: the
 		// strings alias it (an arena that grows leaves earlier strings on
 		// the old array, which stays alive while they refer to it).
 		off := len(e.arena)
-		e.arena = e.tokens.AppendToken(e.arena, d.action, d.procBase, d.parentBase, d.pathCat, d.ipCat, d.portCat)
-		d.token = arenaString(e.arena[off:])
+		e.arena = e.tokens.AppendToken(e.arena, action, procBase, parentBase, pathCat, ipCat, portCat)
+		d.token.s[i] = arenaString(e.arena[off:])
 		off = len(e.arena)
-		e.arena = e.tokens.AppendPair(e.arena, d.parentBase, d.procBase)
-		d.pair = arenaString(e.arena[off:])
+		e.arena = e.tokens.AppendPair(e.arena, parentBase, procBase)
+		d.pair.s[i] = arenaString(e.arena[off:])
 		l := &lin[i]
-		d.depth = int64(l.Depth)
-		d.rootBase, d.rootID = l.RootBasename, l.RootExecID
-		d.fallback, d.missing, d.cycle = l.FallbackUsed, l.MissingParent, l.Cycle
-		if d.fallback {
+		d.depth.i[i] = int64(l.Depth)
+		d.rootBase.s[i], d.rootID.s[i] = l.RootBasename, l.RootExecID
+		d.fallback.b[i], d.missing.b[i], d.cycle.b[i] = l.FallbackUsed, l.MissingParent, l.Cycle
+		if l.FallbackUsed {
 			e.stats.LineageFallbackUsed++
 		}
-		if d.missing {
+		if l.MissingParent {
 			e.stats.LineageMissingParent++
 		}
-		if d.cycle {
+		if l.Cycle {
 			e.stats.LineageCycles++
 		}
 		// Per-process delta: keyed by proc_exec_id ("" is a key, null is not).
@@ -315,24 +411,27 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 		if tsOK {
 			ts = int64(etime.Value(i))
 		}
+		d.dt.i[i], d.dt.null[i] = 0, true
 		if tsOK && idOK {
 			// Update through the pointer: assigning to an existing string
 			// key makes Go store the new key, which aliases the raw batch
 			// and would keep every batch alive.
 			if prev, ok := e.prev[id]; ok {
-				d.dt, d.dtValid = ts-*prev, true
-				if d.dt < 0 {
+				dt := ts - *prev
+				if dt < 0 {
 					e.stats.NegativeDeltas++
-					d.dt = 0
+					dt = 0
 				}
+				d.dt.i[i], d.dt.null[i] = dt, false
 				*prev = ts
 			} else {
 				v := ts
 				e.prev[strings.Clone(id)] = &v
 			}
 		}
+		d.age.i[i], d.age.null[i] = 0, true
 		if tsOK && start != nil && start.IsValid(i) {
-			d.age, d.ageValid = ts-int64(start.Value(i)), true
+			d.age.i[i], d.age.null[i] = ts-int64(start.Value(i)), false
 		}
 	}
 }

@@ -2,124 +2,151 @@ package encode
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
-// val is one input value of a recipe.
-type val struct {
-	null    bool
-	s       string
-	i       int64 // integers, timestamps, lengths
-	u       uint64
-	f       float64
-	isFloat bool
-	b       bool
-}
-
-func (v val) num() float64 {
-	if v.isFloat {
-		return v.f
-	}
-	return float64(v.i)
-}
-
-func (v *val) same(w *val) bool {
-	return v.null == w.null && v.i == w.i && v.u == w.u && v.b == w.b &&
-		v.isFloat == w.isFloat && v.f == w.f && v.s == w.s
-}
-
-// colPlan is one encoded column compiled from its recipe. A coded column
-// (every recipe but passthrough) has a pure code function of its input, so
-// runs of rows with the same input (a process's consecutive events) are
-// coded once.
+// colPlan is one encoded column compiled from its recipe. Per batch it
+// reads its input as a vec, applies the measure, and either codes it
+// (every recipe but passthrough) or copies it. Code functions are pure
+// functions of their input, so a run of rows with the same input (a
+// process's consecutive events) is coded once.
 type colPlan struct {
-	col   *schema.Column
-	out   array.Builder
-	input func(e *Encoder) (func(i int) val, error)
-	// measure transforms the raw input (nil: none).
-	measure func(val) val
-	// code and appendInt are set for coded columns, emit for passthrough.
-	code      func(v val) int64
-	appendInt func(int64)
-	emit      func(v val)
+	col *schema.Column
+	out arrow.DataType
+	// input returns the batch's input vector.
+	input func() *vec
+	// kind is the kind of the input after the measure.
+	kind kind
+	// shared is the raw column of a plain passthrough: its Arrow array is
+	// shared with the output when the types are equal.
+	shared *rawInput
+	// measure transforms the input into mvec (nil: none).
+	measure func(in, out *vec) *vec
+	mvec    vec
+	// code writes one code per row (nil for passthrough).
+	code func(in *vec, codes []int64)
+	// emitCodes and emitVec build the output array.
+	emitCodes func(codes []int64) arrow.Array
+	emitVec   func(v *vec) (arrow.Array, error)
 }
 
-// run appends the column's n values.
-func (p *colPlan) run(get func(int) val, n int) {
-	if p.code == nil {
-		for i := range n {
-			p.emit(get(i))
-		}
-		return
+// rawInput is a raw column that recipes read, materialized at most once
+// per batch however many columns read it.
+type rawInput struct {
+	name string
+	typ  arrow.DataType
+	kind kind
+	arr  arrow.Array
+	v    vec
+	gen  uint64
+	err  error
+}
+
+// rawKind is the vec kind a raw column type is read as.
+func rawKind(t arrow.DataType) (kind, error) {
+	switch t.ID() {
+	case arrow.STRING:
+		return kindStr, nil
+	case arrow.BOOL:
+		return kindBool, nil
+	case arrow.TIMESTAMP, arrow.UINT32, arrow.INT32, arrow.INT64, arrow.LIST:
+		return kindInt, nil
+	case arrow.UINT64:
+		return kindUint, nil
 	}
-	var last val
-	var code int64
-	for i := range n {
-		v := get(i)
-		if i == 0 || !v.same(&last) {
-			last = v
-			if p.measure != nil {
-				v = p.measure(v)
-			}
-			code = p.code(v)
-		}
-		p.appendInt(code)
+	return 0, fmt.Errorf("raw type %s is not supported by recipes", t)
+}
+
+// raw returns the rawInput of a column, registering it on first use.
+func (e *Encoder) raw(name string) (*rawInput, error) {
+	if ri, ok := e.inputs[name]; ok {
+		return ri, nil
 	}
+	f, ok := e.rawSchema.FieldsByName(name)
+	if !ok {
+		return nil, fmt.Errorf("raw column %q is not in the definitions", name)
+	}
+	k, err := rawKind(f[0].Type)
+	if err != nil {
+		return nil, fmt.Errorf("raw column %q: %w", name, err)
+	}
+	ri := &rawInput{name: name, typ: f[0].Type, kind: k}
+	e.inputs[name] = ri
+	e.inputOrder = append(e.inputOrder, ri)
+	return ri, nil
+}
+
+// get returns the column's vec for the current batch.
+func (e *Encoder) get(ri *rawInput) *vec {
+	if ri.gen != e.gen {
+		ri.gen = e.gen
+		// bind has checked the type, which load supports.
+		ri.err = ri.v.load(ri.arr)
+	}
+	return &ri.v
 }
 
 // compile builds the plan of one encoded column.
-func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error) {
+func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error) {
 	p := &colPlan{col: c, out: out}
 	dv := c.Derive
-	in, measure, err := e.compileInput(dv.Input)
+	in, inKind, err := e.compileInput(dv.Input)
 	if err != nil {
 		return nil, err
 	}
-	p.input, p.measure = in, measure
-	appendInt, err := intAppender(out)
-	if dv.Fn != "passthrough" && err != nil {
-		return nil, err
-	}
-	p.appendInt = appendInt
-	switch dv.Fn {
-	case "passthrough":
-		p.emit, err = passthrough(out)
-		if err != nil {
+	p.input, p.kind = in, inKind
+	if dv.Input.Measure != "" {
+		if p.measure, p.kind, err = measureFn(e, dv.Input, inKind); err != nil {
 			return nil, err
 		}
-		if measure != nil {
-			emit := p.emit
-			p.emit = func(v val) { emit(measure(v)) }
+	}
+	if dv.Fn == "passthrough" {
+		if dv.Input.Column != "" && p.measure == nil {
+			p.shared = e.inputs[dv.Input.Column]
 		}
+		p.emitVec, err = vecEmitter(e, out)
+		return p, err
+	}
+	if p.emitCodes, err = codeEmitter(e, out); err != nil {
+		return nil, err
+	}
+	want := func(kinds ...kind) error {
+		for _, k := range kinds {
+			if p.kind == k {
+				return nil
+			}
+		}
+		return fmt.Errorf("derive fn %q does not take %s input", dv.Fn, p.kind)
+	}
+	switch dv.Fn {
 	case "lookup":
+		if err := want(kindStr); err != nil {
+			return nil, err
+		}
 		cat := c.Categorical
 		codes := map[string]int64{}
 		for _, code := range cat.Codes[:cat.LookupCount()] {
 			codes[code.Label] = int64(code.Code)
 		}
 		null, oov := int64(*cat.NullCode), int64(*cat.OOVCode)
-		p.code = func(v val) int64 {
-			if v.null {
-				return null
-			}
-			if code, ok := codes[v.s]; ok {
-				return code
-			}
-			return oov
+		p.code = func(in *vec, out []int64) {
+			strCodes(in, out, func(s string) int64 {
+				if code, ok := codes[s]; ok {
+					return code
+				}
+				return oov
+			}, null)
 		}
 	case "bucket":
+		if err := want(kindInt, kindUint, kindFloat); err != nil {
+			return nil, err
+		}
 		rules, deflt, null := dv.Rules, int64(*dv.DefaultCode), int64(*c.Categorical.NullCode)
-		p.code = func(v val) int64 {
-			if v.null {
-				return null
-			}
-			x := v.num()
+		bucket := func(x float64) int64 {
 			for i := range rules {
 				if rules[i].Matches(x) {
 					return int64(rules[i].Code)
@@ -127,34 +154,69 @@ func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error)
 			}
 			return deflt
 		}
-	case "hash":
-		capacity := uint64(c.Hash.Capacity)
-		p.code = func(v val) int64 {
-			if v.null || v.s == "" {
-				return 0
+		p.code = func(in *vec, out []int64) {
+			if in.kind == kindInt {
+				intCodes(in, out, func(x int64) int64 { return bucket(float64(x)) }, null)
+				return
 			}
-			return int64(e.hash.digest(v.s) % capacity)
+			for i := range in.n {
+				switch {
+				case in.isNull(i):
+					out[i] = null
+				case i > 0 && in.same(i, i-1):
+					out[i] = out[i-1]
+				default:
+					out[i] = bucket(in.num(i))
+				}
+			}
+		}
+	case "hash":
+		if err := want(kindStr); err != nil {
+			return nil, err
+		}
+		capacity := uint64(c.Hash.Capacity)
+		p.code = func(in *vec, out []int64) {
+			strCodes(in, out, func(s string) int64 {
+				if s == "" {
+					return 0
+				}
+				return int64(e.hash.digest(s) % capacity)
+			}, 0)
 		}
 	case "flag":
-		p.code = func(v val) int64 {
-			if !v.null && v.b {
-				return 1
+		if err := want(kindBool); err != nil {
+			return nil, err
+		}
+		p.code = func(in *vec, out []int64) {
+			for i, b := range in.b[:in.n] {
+				out[i] = 0
+				if b && !in.isNull(i) {
+					out[i] = 1
+				}
 			}
-			return 0
 		}
 	case "value":
+		if err := want(kindInt, kindUint); err != nil {
+			return nil, err
+		}
 		nv := *dv.NullValue
-		_, unsigned64 := out.(*array.Uint64Builder)
-		p.code = func(v val) int64 {
-			switch {
-			case v.null:
-				return nv
-			case unsigned64:
-				return int64(v.u) // the appender restores the bits
+		unsigned64 := out.ID() == arrow.UINT64
+		p.code = func(in *vec, out []int64) {
+			for i := range in.n {
+				switch {
+				case in.isNull(i):
+					out[i] = nv
+				case unsigned64 && in.kind == kindUint:
+					out[i] = int64(in.u[i]) // the emitter restores the bits
+				default:
+					out[i] = in.i[i]
+				}
 			}
-			return v.i
 		}
 	case "path_sensitivity":
+		if err := want(kindStr); err != nil {
+			return nil, err
+		}
 		codes := map[string]int64{}
 		for _, code := range c.Categorical.Codes {
 			codes[code.Label] = int64(code.Code)
@@ -169,343 +231,337 @@ func (e *Encoder) compile(c *schema.Column, out array.Builder) (*colPlan, error)
 				return nil, fmt.Errorf("path sensitivity label %q has no code", l)
 			}
 		}
-		p.code = func(v val) int64 { return codes[e.sens.label(v.s, v.null)] }
+		null := codes[e.sens.empty]
+		p.code = func(in *vec, out []int64) {
+			strCodes(in, out, func(s string) int64 { return codes[e.sens.label(s, false)] }, null)
+		}
 	default:
 		return nil, fmt.Errorf("unknown derive fn %q", dv.Fn)
 	}
 	return p, nil
 }
 
-// intAppender returns an appender of integer codes for an integer builder.
-func intAppender(b array.Builder) (func(int64), error) {
-	switch x := b.(type) {
-	case *array.Uint8Builder:
-		return func(v int64) { x.Append(uint8(v)) }, nil
-	case *array.Uint16Builder:
-		return func(v int64) { x.Append(uint16(v)) }, nil
-	case *array.Uint32Builder:
-		return func(v int64) { x.Append(uint32(v)) }, nil
-	case *array.Uint64Builder:
-		return func(v int64) { x.Append(uint64(v)) }, nil
-	case *array.Int32Builder:
-		return func(v int64) { x.Append(int32(v)) }, nil
-	case *array.Int64Builder:
-		return func(v int64) { x.Append(v) }, nil
-	}
-	return nil, fmt.Errorf("output type %s is not an integer type", b.Type())
-}
-
-// passthrough copies a value of any supported type.
-func passthrough(b array.Builder) (func(val), error) {
-	switch x := b.(type) {
-	case *array.StringBuilder:
-		return func(v val) {
-			if v.null {
-				x.AppendNull()
-			} else {
-				x.Append(v.s)
-			}
-		}, nil
-	case *array.BooleanBuilder:
-		return func(v val) {
-			if v.null {
-				x.AppendNull()
-			} else {
-				x.Append(v.b)
-			}
-		}, nil
-	case *array.TimestampBuilder:
-		return func(v val) {
-			if v.null {
-				x.AppendNull()
-			} else {
-				x.Append(arrow.Timestamp(v.i))
-			}
-		}, nil
-	case *array.Uint64Builder:
-		return func(v val) {
-			if v.null {
-				x.AppendNull()
-			} else {
-				x.Append(v.u)
-			}
-		}, nil
-	}
-	app, err := intAppender(b)
-	if err != nil {
-		return nil, err
-	}
-	return func(v val) {
-		if v.null {
-			b.AppendNull()
-		} else {
-			app(v.i)
+// strCodes codes a string vec: null rows get null, a row equal to the one
+// before gets its code, others f's.
+func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
+	s, nulls := in.s[:in.n], in.null
+	for i := range s {
+		switch {
+		case nulls != nil && nulls[i]:
+			out[i] = null
+		case i > 0 && s[i] == s[i-1] && (nulls == nil || !nulls[i-1]):
+			out[i] = out[i-1]
+		default:
+			out[i] = f(s[i])
 		}
-	}, nil
-}
-
-// rawGetter reads a raw column of any supported type.
-func rawGetter(a arrow.Array) (func(i int) val, error) {
-	switch x := a.(type) {
-	case *array.String:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			return val{s: x.Value(i)}
-		}, nil
-	case *array.Boolean:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			return val{b: x.Value(i)}
-		}, nil
-	case *array.Timestamp:
-		return intGetter(x), nil
-	case *array.Uint32:
-		return intGetter(x), nil
-	case *array.Int32:
-		return intGetter(x), nil
-	case *array.Int64:
-		return intGetter(x), nil
-	case *array.Uint64:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			v := x.Value(i)
-			// Integers beyond int64 compare as floats in the rules.
-			if v > math.MaxInt64 {
-				return val{u: v, f: float64(v), isFloat: true, i: math.MaxInt64}
-			}
-			return val{i: int64(v), u: v}
-		}, nil
-	case *array.List:
-		return func(i int) val {
-			if x.IsNull(i) {
-				return val{null: true}
-			}
-			s, e := x.ValueOffsets(i)
-			return val{i: e - s}
-		}, nil
 	}
-	return nil, fmt.Errorf("%w: unsupported type %s", ErrColumn, a.DataType())
 }
 
-// intGetter reads an integer column whose values fit an int64.
-func intGetter[T int32 | uint32 | int64 | arrow.Timestamp](x interface {
-	IsNull(int) bool
-	Value(int) T
-}) func(i int) val {
-	return func(i int) val {
-		if x.IsNull(i) {
-			return val{null: true}
+// intCodes is strCodes for an integer vec.
+func intCodes(in *vec, out []int64, f func(int64) int64, null int64) {
+	xs, nulls := in.i[:in.n], in.null
+	for i := range xs {
+		switch {
+		case nulls != nil && nulls[i]:
+			out[i] = null
+		case i > 0 && xs[i] == xs[i-1] && (nulls == nil || !nulls[i-1]):
+			out[i] = out[i-1]
+		default:
+			out[i] = f(xs[i])
 		}
-		v := x.Value(i)
-		return val{i: int64(v), u: uint64(v)}
 	}
 }
 
-// compileInput returns, for an input recipe, a binder that resolves the
-// recipe against the current batch.
-func (e *Encoder) compileInput(in schema.Input) (func(e *Encoder) (func(i int) val, error), func(val) val, error) {
-	get, err := e.compileGetter(in)
-	if err != nil || in.Measure == "" {
-		return get, nil, err
+// compileInput returns the batch input of a recipe and its kind.
+func (e *Encoder) compileInput(in schema.Input) (func() *vec, kind, error) {
+	raws := func(names ...string) ([]*rawInput, error) {
+		out := make([]*rawInput, len(names))
+		for i, n := range names {
+			ri, err := e.raw(n)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = ri
+		}
+		return out, nil
 	}
-	measure, err := measureFn(e, in)
-	return get, measure, err
-}
-
-// compileGetter returns a binder of the input before any measure.
-func (e *Encoder) compileGetter(in schema.Input) (func(e *Encoder) (func(i int) val, error), error) {
-	raw := func(name string) (func(i int) val, error) {
-		a, err := e.col(name)
+	ints := func(names []string) ([]*rawInput, error) {
+		r, err := raws(names...)
 		if err != nil {
 			return nil, err
 		}
-		return rawGetter(a)
+		for _, ri := range r {
+			if ri.kind != kindInt && ri.kind != kindUint {
+				return nil, fmt.Errorf("raw column %q is not an integer", ri.name)
+			}
+		}
+		return r, nil
 	}
+	out := &vec{}
 	switch {
 	case in.Column != "":
-		return func(e *Encoder) (func(i int) val, error) { return raw(in.Column) }, nil
-	case in.Derived != "":
-		get, err := derivedGetter(e, in.Derived)
+		r, err := raws(in.Column)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return func(e *Encoder) (func(i int) val, error) { return get, nil }, nil
+		ri := r[0]
+		return func() *vec { return e.get(ri) }, ri.kind, nil
+	case in.Derived != "":
+		v, k, err := e.d.byName(in.Derived)
+		if err != nil {
+			return nil, 0, err
+		}
+		return func() *vec { return v }, k, nil
 	case len(in.Coalesce) > 0:
-		return func(e *Encoder) (func(i int) val, error) {
-			gets, err := raws(raw, in.Coalesce...)
-			if err != nil {
-				return nil, err
+		r, err := raws(in.Coalesce...)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, ri := range r {
+			if ri.kind != r[0].kind || ri.kind == kindUint {
+				return nil, 0, fmt.Errorf("coalesce of %s and %s columns", r[0].kind, ri.kind)
 			}
-			return func(i int) val {
-				for _, g := range gets {
-					if v := g(i); !v.null {
-						return v
-					}
-				}
-				return val{null: true}
-			}, nil
-		}, nil
+		}
+		return func() *vec { return e.coalesce(r, out) }, r[0].kind, nil
 	case len(in.Difference) == 2:
-		return combine(raw, in.Difference, func(a, b val) val { return val{i: a.i - b.i} }), nil
-	case len(in.Equal) == 2:
-		return combine(raw, in.Equal, func(a, b val) val { return val{b: a.i == b.i} }), nil
-	case len(in.NotEqual) == 2:
-		return combine(raw, in.NotEqual, func(a, b val) val { return val{b: a.i != b.i} }), nil
+		r, err := ints(in.Difference)
+		if err != nil {
+			return nil, 0, err
+		}
+		return func() *vec {
+			return combine(e.get(r[0]), e.get(r[1]), out, kindInt, func(i int, a, b *vec) { out.i[i] = a.i[i] - b.i[i] })
+		}, kindInt, nil
+	case len(in.Equal) == 2, len(in.NotEqual) == 2:
+		names, want := in.Equal, true
+		if len(in.NotEqual) == 2 {
+			names, want = in.NotEqual, false
+		}
+		r, err := ints(names)
+		if err != nil {
+			return nil, 0, err
+		}
+		return func() *vec {
+			return combine(e.get(r[0]), e.get(r[1]), out, kindBool, func(i int, a, b *vec) { out.b[i] = (a.i[i] == b.i[i]) == want })
+		}, kindBool, nil
 	case in.EqualValue != nil:
 		want := in.EqualValue.Value
-		return func(e *Encoder) (func(i int) val, error) {
-			get, err := raw(in.EqualValue.Column)
-			if err != nil {
-				return nil, err
+		r, err := raws(in.EqualValue.Column)
+		if err != nil {
+			return nil, 0, err
+		}
+		if r[0].kind == kindStr || r[0].kind == kindBool {
+			return nil, 0, fmt.Errorf("raw column %q is not a number", r[0].name)
+		}
+		return func() *vec {
+			v := e.get(r[0])
+			out.reset(kindBool, v.n)
+			for i := range v.n {
+				out.b[i] = !v.isNull(i) && v.num(i) == want
 			}
-			return func(i int) val {
-				v := get(i)
-				return val{b: !v.null && v.num() == want}
-			}, nil
-		}, nil
+			return out
+		}, kindBool, nil
 	case in.Predicate != "":
-		return predicate(raw, in.Predicate)
+		f, err := e.predicate(in.Predicate, out)
+		return f, kindBool, err
 	case in.Const != nil:
 		c := *in.Const
-		return func(e *Encoder) (func(i int) val, error) {
-			return func(int) val { return val{b: c} }, nil
-		}, nil
-	}
-	return nil, fmt.Errorf("empty input recipe")
-}
-
-// combine combines two raw columns; a null on either side gives null.
-func combine(raw func(string) (func(int) val, error), cols []string, f func(a, b val) val) func(e *Encoder) (func(i int) val, error) {
-	return func(e *Encoder) (func(i int) val, error) {
-		g, err := raws(raw, cols...)
-		if err != nil {
-			return nil, err
-		}
-		ga, gb := g[0], g[1]
-		return func(i int) val {
-			a, b := ga(i), gb(i)
-			if a.null || b.null {
-				return val{null: true}
+		return func() *vec {
+			out.reset(kindBool, e.n)
+			for i := range out.b {
+				out.b[i] = c
 			}
-			return f(a, b)
-		}, nil
+			return out
+		}, kindBool, nil
 	}
+	return nil, 0, fmt.Errorf("empty input recipe")
 }
 
-// raws binds several raw columns at once.
-func raws(raw func(string) (func(int) val, error), names ...string) ([]func(int) val, error) {
-	gets := make([]func(int) val, len(names))
-	for i, n := range names {
-		g, err := raw(n)
-		if err != nil {
-			return nil, err
+// coalesce writes the first non-null value of the columns into out.
+func (e *Encoder) coalesce(r []*rawInput, out *vec) *vec {
+	vs := make([]*vec, len(r))
+	for i, ri := range r {
+		vs[i] = e.get(ri)
+	}
+	out.reset(vs[0].kind, e.n)
+rows:
+	for i := range e.n {
+		for _, v := range vs {
+			if !v.isNull(i) {
+				switch v.kind {
+				case kindStr:
+					out.s[i] = v.s[i]
+				case kindInt:
+					out.i[i] = v.i[i]
+				case kindFloat:
+					out.f[i] = v.f[i]
+				case kindBool:
+					out.b[i] = v.b[i]
+				}
+				continue rows
+			}
 		}
-		gets[i] = g
+		out.nulls()[i] = true
+		out.zero(i)
 	}
-	return gets, nil
+	return out
 }
 
-func predicate(raw func(string) (func(int) val, error), name string) (func(e *Encoder) (func(i int) val, error), error) {
-	lengthOr := func(v val, d int64) int64 {
-		if v.null {
+// combine applies f to the rows where both a and b are non-null; the
+// others are null.
+func combine(a, b, out *vec, k kind, f func(i int, a, b *vec)) *vec {
+	out.reset(k, a.n)
+	for i := range a.n {
+		if a.isNull(i) || b.isNull(i) {
+			out.nulls()[i] = true
+			out.zero(i)
+			continue
+		}
+		f(i, a, b)
+	}
+	return out
+}
+
+func (e *Encoder) predicate(name string, out *vec) (func() *vec, error) {
+	list := func(n string) (*rawInput, error) {
+		ri, err := e.raw(n)
+		if err == nil && ri.typ.ID() != arrow.LIST {
+			err = fmt.Errorf("raw column %q is not a list", n)
+		}
+		return ri, err
+	}
+	lengthOr := func(v *vec, i int, d int64) int64 {
+		if v.isNull(i) {
 			return d
 		}
-		return v.i
+		return v.i[i]
 	}
 	switch name {
 	case "setuid_exec":
 		// process_exec with effective capabilities whose parent had none.
-		return func(e *Encoder) (func(i int) val, error) {
-			g, err := raws(raw, "proc_cap_effective", "parent_cap_effective", "event_type")
-			if err != nil {
-				return nil, err
+		procCaps, err1 := list("proc_cap_effective")
+		parentCaps, err2 := list("parent_cap_effective")
+		et, err3 := e.raw("event_type")
+		if err := firstErr(err1, err2, err3); err != nil {
+			return nil, err
+		}
+		if et.kind != kindStr {
+			return nil, fmt.Errorf("raw column event_type is not a string")
+		}
+		return func() *vec {
+			pc, qc, t := e.get(procCaps), e.get(parentCaps), e.get(et)
+			out.reset(kindBool, e.n)
+			for i := range e.n {
+				out.b[i] = lengthOr(pc, i, 0) > 0 && lengthOr(qc, i, 0) == 0 && !t.isNull(i) && t.s[i] == "process_exec"
 			}
-			procCaps, parentCaps, et := g[0], g[1], g[2]
-			return func(i int) val {
-				t := et(i)
-				return val{b: lengthOr(procCaps(i), 0) > 0 && lengthOr(parentCaps(i), 0) == 0 && !t.null && t.s == "process_exec"}
-			}, nil
+			return out
 		}, nil
 	case "cap_count_change":
 		// kp_creds_caps present and of another length than proc_cap_effective.
-		return func(e *Encoder) (func(i int) val, error) {
-			g, err := raws(raw, "kp_creds_caps", "proc_cap_effective")
-			if err != nil {
-				return nil, err
+		kp, err1 := list("kp_creds_caps")
+		proc, err2 := list("proc_cap_effective")
+		if err := firstErr(err1, err2); err != nil {
+			return nil, err
+		}
+		return func() *vec {
+			k, p := e.get(kp), e.get(proc)
+			out.reset(kindBool, e.n)
+			for i := range e.n {
+				n := lengthOr(k, i, -1)
+				out.b[i] = n >= 0 && n != lengthOr(p, i, -1)
 			}
-			kp, proc := g[0], g[1]
-			return func(i int) val {
-				k := lengthOr(kp(i), -1)
-				return val{b: k >= 0 && k != lengthOr(proc(i), -1)}
-			}, nil
+			return out
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown predicate %q", name)
 }
 
-// measureFn returns the transformation of a measure.
-func measureFn(e *Encoder, in schema.Input) (func(val) val, error) {
-	null := val{null: true}
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measureFn returns the transformation of a measure and its output kind.
+func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, kind, error) {
+	str := func(f func(s string) (string, bool)) (func(in, out *vec) *vec, kind, error) {
+		if k != kindStr {
+			return nil, 0, fmt.Errorf("measure %q of %s input", in.Measure, k)
+		}
+		return func(in, out *vec) *vec {
+			out.reset(kindStr, in.n)
+			for i := range in.n {
+				v, ok := "", false
+				if !in.isNull(i) {
+					v, ok = f(in.s[i])
+				}
+				if !ok {
+					out.nulls()[i] = true
+				}
+				out.s[i] = v
+			}
+			return out
+		}, kindStr, nil
+	}
+	float := func(memo *floatMemo, f func(string) float64) (func(in, out *vec) *vec, kind, error) {
+		if k != kindStr {
+			return nil, 0, fmt.Errorf("measure %q of %s input", in.Measure, k)
+		}
+		return func(in, out *vec) *vec {
+			out.reset(kindFloat, in.n)
+			for i := range in.n {
+				switch {
+				case in.isNull(i) || in.s[i] == "":
+					out.nulls()[i] = true
+					out.f[i] = 0
+				case i > 0 && in.s[i] == in.s[i-1] && !in.isNull(i-1):
+					out.f[i] = out.f[i-1]
+				default:
+					out.f[i] = memo.get(in.s[i], f)
+				}
+			}
+			return out
+		}, kindFloat, nil
+	}
 	switch in.Measure {
 	case "byte_length":
-		return func(v val) val {
-			if v.null {
-				return null
+		if k != kindStr {
+			return nil, 0, fmt.Errorf("measure %q of %s input", in.Measure, k)
+		}
+		return func(in, out *vec) *vec {
+			out.reset(kindInt, in.n)
+			for i := range in.n {
+				out.i[i] = int64(len(in.s[i]))
+				if in.isNull(i) {
+					out.nulls()[i] = true
+				}
 			}
-			return val{i: int64(len(v.s))}
-		}, nil
+			return out
+		}, kindInt, nil
 	case "list_length":
-		return func(v val) val { return v }, nil
+		if k != kindInt {
+			return nil, 0, fmt.Errorf("measure %q of %s input", in.Measure, k)
+		}
+		// Lists are read as their lengths already.
+		return func(in, _ *vec) *vec { return in }, kindInt, nil
 	case "shannon_entropy":
-		memo := newFloatMemo()
-		return func(v val) val {
-			if v.null || v.s == "" {
-				return null
-			}
-			return val{f: memo.get(v.s, e.entropy), isFloat: true}
-		}, nil
+		return float(newFloatMemo(), e.entropy)
 	case "gzip_ratio":
-		memo := newFloatMemo()
-		ratio := func(s string) float64 {
+		return float(newFloatMemo(), func(s string) float64 {
 			b := unsafeBytes(s)
 			return float64(e.sizer.GzipLen(b)) / float64(len(b))
-		}
-		return func(v val) val {
-			if v.null || v.s == "" {
-				return null
-			}
-			return val{f: memo.get(v.s, ratio), isFloat: true}
-		}, nil
+		})
 	case "basename":
-		return func(v val) val {
-			if v.null {
-				return null
-			}
-			return val{s: pathx.Base(v.s)}
-		}, nil
+		return str(func(s string) (string, bool) { return pathx.Base(s), true })
 	case "dirname":
-		return func(v val) val {
-			if v.null || v.s == "" {
-				return null
-			}
-			return val{s: dirname(v.s)}
-		}, nil
+		return str(func(s string) (string, bool) { return dirname(s), s != "" })
 	case "path_components":
 		n := in.Components
-		return func(v val) val {
-			if v.null || v.s == "" {
-				return null
-			}
-			return val{s: firstComponents(v.s, n)}
-		}, nil
+		return str(func(s string) (string, bool) { return firstComponents(s, n), s != "" })
 	}
-	return nil, fmt.Errorf("unknown measure %q", in.Measure)
+	return nil, 0, fmt.Errorf("unknown measure %q", in.Measure)
 }
 
 // dirname is the reference's directory of a path, with its trailing '/'.
@@ -538,58 +594,6 @@ func firstComponents(p string, n int) string {
 		}
 	}
 	return p
-}
-
-// derivedGetter reads one of the behaviour builder's values of the batch.
-func derivedGetter(e *Encoder, name string) (func(i int) val, error) {
-	s := func(f func(d *derived) string) func(int) val {
-		return func(i int) val { return val{s: f(&e.rows[i])} }
-	}
-	switch name {
-	case "proc_basename":
-		return s(func(d *derived) string { return d.procBase }), nil
-	case "parent_basename":
-		return s(func(d *derived) string { return d.parentBase }), nil
-	case "cwd_normalized":
-		return s(func(d *derived) string { return d.cwdNorm }), nil
-	case "root_basename":
-		return s(func(d *derived) string { return d.rootBase }), nil
-	case "root_exec_id":
-		return s(func(d *derived) string { return d.rootID }), nil
-	case "parent_child_pair":
-		return s(func(d *derived) string { return d.pair }), nil
-	case "path_category":
-		return s(func(d *derived) string { return d.pathCat }), nil
-	case "dst_ip_category":
-		return s(func(d *derived) string { return d.ipCat }), nil
-	case "dst_port_category":
-		return s(func(d *derived) string { return d.portCat }), nil
-	case "object_category":
-		return s(func(d *derived) string { return d.object }), nil
-	case "action_family":
-		return s(func(d *derived) string { return d.action }), nil
-	case "token":
-		return s(func(d *derived) string { return d.token }), nil
-	case "lineage_depth":
-		return func(i int) val { return val{i: e.rows[i].depth} }, nil
-	case "lineage_fallback_used":
-		return func(i int) val { return val{b: e.rows[i].fallback} }, nil
-	case "lineage_missing_parent":
-		return func(i int) val { return val{b: e.rows[i].missing} }, nil
-	case "lineage_cycle":
-		return func(i int) val { return val{b: e.rows[i].cycle} }, nil
-	case "delta_t_prev_ns":
-		return func(i int) val {
-			d := &e.rows[i]
-			return val{i: d.dt, null: !d.dtValid}
-		}, nil
-	case "process_age_ns":
-		return func(i int) val {
-			d := &e.rows[i]
-			return val{i: d.age, null: !d.ageValid}
-		}, nil
-	}
-	return nil, fmt.Errorf("unknown derived value %q", name)
 }
 
 // floatMemo remembers a function of recent strings: a process's arguments
