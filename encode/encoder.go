@@ -132,7 +132,30 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 		}
 		e.plans = append(e.plans, p)
 	}
+	// The behaviour builder's columns (derive) and the graph's.
+	derived := []string{"event_type", "proc_exec_id", "proc_binary", "proc_cwd", "kprobe_function_name",
+		"kp_sock_daddr", "kp_sock_dport", "event_time", "proc_start_time"}
+	derived = append(derived, t.PathCategory.KprobePaths...)
+	derived = append(derived, lineage.Columns()...)
+	for _, name := range derived {
+		if _, err := e.raw(name); err != nil {
+			return nil, fmt.Errorf("encode: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// RawColumns returns the names of the raw columns Encode reads, in the raw
+// schema's order: a parser that builds only these (tetraparse's
+// Config.Columns) feeds the encoder as well as the full raw table does.
+func (e *Encoder) RawColumns() []string {
+	var out []string
+	for _, f := range e.rawSchema.Fields() {
+		if _, ok := e.inputs[f.Name]; ok {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 // Schema returns the Arrow schema of the encoded batches.

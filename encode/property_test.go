@@ -266,3 +266,45 @@ func TestArrowMemoryIsReleased(t *testing.T) {
 		r.Release()
 	}
 }
+
+// TestRawColumnsAreEnough encodes batches parsed with only RawColumns and
+// gets what the full raw table gives; dropping any one of them is an
+// ErrColumn naming it.
+func TestRawColumnsAreEnough(t *testing.T) {
+	var b bytes.Buffer
+	synth.New(synth.Config{Seed: 8, Events: 3000}).WriteTo(&b)
+	parse := func(cols []string) []arrow.RecordBatch {
+		p, err := tetraparse.New(tetraparse.Config{BatchSize: 1000, Columns: cols})
+		require.NoError(t, err)
+		var recs []arrow.RecordBatch
+		for rec, err := range p.Records(bytes.NewReader(b.Bytes()), "synth.json") {
+			require.NoError(t, err)
+			rec.Retain()
+			recs = append(recs, rec)
+		}
+		return recs
+	}
+	probe, err := New(nil, nil)
+	require.NoError(t, err)
+	cols := probe.RawColumns()
+	require.Less(t, len(cols), len(schema.Default().Raw.Columns))
+	require.Contains(t, cols, "kp_sock_daddr")  // read by the behaviour builder only
+	require.Contains(t, cols, "parent_exec_id") // read by the lineage graph only
+	full, _ := encodeAll(t, nil, nil, parse(nil))
+	part, _ := encodeAll(t, nil, nil, parse(cols))
+	require.Equal(t, cells(full), cells(part))
+
+	raw := parse(cols)[0]
+	for i, name := range cols {
+		enc, err := New(nil, nil)
+		require.NoError(t, err)
+		fields := raw.Schema().Fields()
+		sc := arrow.NewSchema(append(fields[:i:i], fields[i+1:]...), nil)
+		less := array.NewRecordBatch(sc, append(raw.Columns()[:i:i], raw.Columns()[i+1:]...), raw.NumRows())
+		_, err = enc.Encode(less)
+		require.ErrorIs(t, err, ErrColumn, name)
+		require.ErrorContains(t, err, strconv.Quote(name))
+		require.Equal(t, Stats{}, enc.Stats(), "no state changes on a rejected batch")
+		less.Release()
+	}
+}

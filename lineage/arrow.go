@@ -18,6 +18,11 @@ const (
 	ColParentBinary     = "parent_binary"
 )
 
+// Columns returns the names of the raw columns AddBatch and ForBatch read.
+func Columns() []string {
+	return []string{ColProcExecID, ColProcParentExecID, ColParentExecID, ColProcBinary, ColParentBinary}
+}
+
 // stringColumn is what the graph needs from a string array; *array.String,
 // *array.LargeString and *array.StringView all provide it.
 type stringColumn interface {

@@ -178,8 +178,12 @@ type decoder struct {
 	retNode  int32
 	argsBuf  []byte
 	retBuf   []byte
-	procBuf  [2]Process
-	capBufs  [2][3][]string
+	// skipArgs and skipReturn leave ArgsJSON and ReturnJSON nil: the
+	// Parser builds kprobe_args_json only when it is a kept column, and has
+	// no column for the return value.
+	skipArgs, skipReturn bool
+	procBuf              [2]Process
+	capBufs              [2][3][]string
 	// blocks remembers recently decoded process blocks by their bytes (see
 	// blockCache); nil disables it.
 	blocks *blockCache
@@ -337,15 +341,21 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 		k.ReturnAction = d.stringField(bf.retAction)
 		if n := bf.args; doc.Truthy(n) {
 			d.argsNode = n
-			d.argsBuf, _ = pyjson.AppendCompact(d.argsBuf[:0], doc.Raw(n))
+			if !d.skipArgs {
+				d.argsBuf, _ = pyjson.AppendCompact(d.argsBuf[:0], doc.Raw(n))
+			}
 		} else {
 			d.argsBuf = append(d.argsBuf[:0], "[]"...)
 		}
-		k.ArgsJSON = d.argsBuf
+		if !d.skipArgs {
+			k.ArgsJSON = d.argsBuf
+		}
 		if n := bf.ret; n >= 0 {
 			d.retNode = n
-			d.retBuf, _ = pyjson.AppendCompact(d.retBuf[:0], doc.Raw(n))
-			k.ReturnJSON = d.retBuf
+			if !d.skipReturn {
+				d.retBuf, _ = pyjson.AppendCompact(d.retBuf[:0], doc.Raw(n))
+				k.ReturnJSON = d.retBuf
+			}
 		}
 		if d.copy {
 			k.ArgsJSON = append([]byte(nil), k.ArgsJSON...)

@@ -61,7 +61,7 @@ type sorter struct {
 
 func (p *Parser) timeOrder(paths []string) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
-		sc := p.defs.RawSchema()
+		sc := p.Schema()
 		s := &sorter{p: p, schema: sc, timeCol: sc.FieldIndices("event_time")[0], lineCol: sc.FieldIndices("_source_line")[0]}
 		defer s.cleanup()
 		var errs []error

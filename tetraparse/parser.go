@@ -30,6 +30,7 @@ import (
 type Parser struct {
 	cfg     Config
 	defs    *schema.Definitions
+	schema  *arrow.Schema // of the batches: the raw schema or its projection
 	targets map[uint64]bool
 	mu      sync.Mutex
 	stats   Stats
@@ -58,6 +59,10 @@ func New(cfg Config) (*Parser, error) {
 		}
 	}
 	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}}
+	var err error
+	if p.schema, err = project(p.defs.RawSchema(), cfg.Columns, cfg.Order); err != nil {
+		return nil, err
+	}
 	for _, t := range cfg.TargetInums {
 		p.targets[t] = true
 	}
@@ -70,8 +75,35 @@ func New(cfg Config) (*Parser, error) {
 	return p, nil
 }
 
-// Schema returns the Arrow schema of the batches.
-func (p *Parser) Schema() *arrow.Schema { return p.defs.RawSchema() }
+// Schema returns the Arrow schema of the batches: the raw schema, or its
+// projection on Config.Columns.
+func (p *Parser) Schema() *arrow.Schema { return p.schema }
+
+// project returns the fields of raw named in cols, in raw's order (raw
+// itself when cols is empty).
+func project(raw *arrow.Schema, cols []string, order Order) (*arrow.Schema, error) {
+	if len(cols) == 0 {
+		return raw, nil
+	}
+	keep := map[string]bool{}
+	for _, c := range cols {
+		if !raw.HasField(c) {
+			return nil, fmt.Errorf("tetraparse: Config.Columns: %q is not a raw column", c)
+		}
+		keep[c] = true
+	}
+	if order == TimeOrder {
+		keep["event_time"], keep["_source_line"] = true, true
+	}
+	var fields []arrow.Field
+	for _, f := range raw.Fields() {
+		if keep[f.Name] {
+			fields = append(fields, f)
+		}
+	}
+	md := raw.Metadata()
+	return arrow.NewSchema(fields, &md), nil
+}
 
 // Stats returns the counters accumulated so far.
 func (p *Parser) Stats() Stats {
@@ -101,12 +133,14 @@ func (p *Parser) newStream() (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := newRowBuilder(p.defs, p.cfg.Allocator, x)
+	rows, err := newRowBuilder(p.defs, p.schema, p.cfg.Allocator, x)
 	if err != nil {
 		return nil, err
 	}
 	s := &stream{p: p, x: x, rows: rows}
 	s.dec.blocks = newBlockCache()
+	s.dec.skipArgs = !p.schema.HasField("kprobe_args_json")
+	s.dec.skipReturn = true
 	return s, nil
 }
 

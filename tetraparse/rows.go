@@ -19,11 +19,14 @@ type procCols struct {
 	creds                                                                    [8]int
 }
 
-// rowBuilder appends Events to Arrow builders in the raw schema.
+// rowBuilder appends Events to Arrow builders in the raw schema. The
+// typed builder slices are indexed by raw column; a column left out of
+// Config.Columns has no builder, and appending to it does nothing.
 type rowBuilder struct {
 	rb      *array.RecordBuilder
 	schema  *arrow.Schema
 	version string
+	field   []array.Builder
 	str     []*array.StringBuilder
 	u32     []*array.Uint32Builder
 	u64     []*array.Uint64Builder
@@ -43,10 +46,18 @@ type rowBuilder struct {
 	rows                                         int
 }
 
-func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
+// newRowBuilder builds the columns of out, a projection of the raw schema
+// (the raw schema itself when every column is kept).
+func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
 	sc := defs.RawSchema()
-	b := &rowBuilder{schema: sc, version: defs.Raw.ParserVersion, rb: array.NewRecordBuilder(mem, sc)}
+	b := &rowBuilder{schema: out, version: defs.Raw.ParserVersion, rb: array.NewRecordBuilder(mem, out)}
 	n := len(sc.Fields())
+	b.field = make([]array.Builder, n)
+	for i, f := range sc.Fields() {
+		if j := out.FieldIndices(f.Name); len(j) == 1 {
+			b.field[i] = b.rb.Field(j[0])
+		}
+	}
 	b.str = make([]*array.StringBuilder, n)
 	b.u32 = make([]*array.Uint32Builder, n)
 	b.u64 = make([]*array.Uint64Builder, n)
@@ -57,7 +68,10 @@ func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor)
 	b.list = make([]*array.ListBuilder, n)
 	b.dataLen = make([]int, n)
 	for i := range n {
-		switch fb := b.rb.Field(i).(type) {
+		if b.field[i] == nil {
+			continue
+		}
+		switch fb := b.field[i].(type) {
 		case *array.StringBuilder:
 			b.str[i] = fb
 		case *array.Uint32Builder:
@@ -139,40 +153,71 @@ func newRowBuilder(defs *schema.Definitions, mem memory.Allocator, x *extractor)
 	return b, nil
 }
 
+// The appenders below skip columns without a builder.
+
+func (b *rowBuilder) null(i int) {
+	if f := b.field[i]; f != nil {
+		f.AppendNull()
+	}
+}
+
+func (b *rowBuilder) appendStr(i int, v string) {
+	if sb := b.str[i]; sb != nil {
+		sb.Append(v)
+	}
+}
+
+func (b *rowBuilder) appendBool(i int, v bool) {
+	if bb := b.boo[i]; bb != nil {
+		bb.Append(v)
+	}
+}
+
 func (b *rowBuilder) optStr(i int, v Opt[string]) {
-	if v.Valid {
-		b.str[i].Append(v.Value)
-	} else {
-		b.str[i].AppendNull()
+	switch sb := b.str[i]; {
+	case sb == nil:
+	case v.Valid:
+		sb.Append(v.Value)
+	default:
+		sb.AppendNull()
 	}
 }
 
 func (b *rowBuilder) optU32(i int, v Opt[uint32]) {
-	if v.Valid {
-		b.u32[i].Append(v.Value)
-	} else {
-		b.u32[i].AppendNull()
+	switch ub := b.u32[i]; {
+	case ub == nil:
+	case v.Valid:
+		ub.Append(v.Value)
+	default:
+		ub.AppendNull()
 	}
 }
 
 func (b *rowBuilder) optU64(i int, v Opt[uint64]) {
-	if v.Valid {
-		b.u64[i].Append(v.Value)
-	} else {
-		b.u64[i].AppendNull()
+	switch ub := b.u64[i]; {
+	case ub == nil:
+	case v.Valid:
+		ub.Append(v.Value)
+	default:
+		ub.AppendNull()
 	}
 }
 
 func (b *rowBuilder) optTS(i int, v Opt[int64]) {
-	if v.Valid {
-		b.ts[i].Append(arrow.Timestamp(v.Value))
-	} else {
-		b.ts[i].AppendNull()
+	switch tb := b.ts[i]; {
+	case tb == nil:
+	case v.Valid:
+		tb.Append(arrow.Timestamp(v.Value))
+	default:
+		tb.AppendNull()
 	}
 }
 
 func (b *rowBuilder) strList(i int, v Opt[[]string]) {
 	lb := b.list[i]
+	if lb == nil {
+		return
+	}
 	if !v.Valid {
 		lb.AppendNull()
 		return
@@ -188,24 +233,17 @@ func (b *rowBuilder) strList(i int, v Opt[[]string]) {
 // reference does for an absent parent.
 func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
 	if p == nil {
-		for _, i := range [...]int{c.execID, c.parentExecID, c.binary, c.arguments, c.cwd, c.flags} {
-			b.str[i].AppendNull()
-		}
-		for _, i := range [...]int{c.pid, c.tid, c.uid, c.auid, c.refcnt} {
-			b.u32[i].AppendNull()
-		}
-		b.ts[c.startTime].AppendNull()
-		for _, i := range [...]int{c.inInitTree, c.isProcfsWalk, c.flagExecve, c.flagClone, c.flagRootcwd, c.nsIsHost[0], c.nsIsHost[1], c.nsIsHost[2]} {
-			b.boo[i].AppendNull()
-		}
-		for _, i := range [...]int{c.capPermitted, c.capEffective, c.capInheritable} {
-			b.list[i].AppendNull()
+		for _, i := range [...]int{c.execID, c.parentExecID, c.binary, c.arguments, c.cwd, c.flags,
+			c.pid, c.tid, c.uid, c.auid, c.refcnt, c.startTime,
+			c.inInitTree, c.isProcfsWalk, c.flagExecve, c.flagClone, c.flagRootcwd, c.nsIsHost[0], c.nsIsHost[1], c.nsIsHost[2],
+			c.capPermitted, c.capEffective, c.capInheritable} {
+			b.null(i)
 		}
 		for _, i := range c.nsInum {
-			b.u64[i].AppendNull()
+			b.null(i)
 		}
 		for _, i := range c.creds {
-			b.u32[i].AppendNull()
+			b.null(i)
 		}
 		return
 	}
@@ -218,14 +256,14 @@ func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
 	b.optStr(c.binary, p.Binary)
 	b.optStr(c.arguments, p.Arguments)
 	b.optStr(c.cwd, p.Cwd)
-	b.str[c.flags].Append(p.Flags)
+	b.appendStr(c.flags, p.Flags)
 	b.optTS(c.startTime, p.StartTime)
-	b.boo[c.inInitTree].Append(p.InInitTree)
+	b.appendBool(c.inInitTree, p.InInitTree)
 	b.optU32(c.refcnt, p.Refcnt)
-	b.boo[c.isProcfsWalk].Append(p.FlagProcFS && kind == KindExec)
-	b.boo[c.flagExecve].Append(p.FlagExecve)
-	b.boo[c.flagClone].Append(p.FlagClone)
-	b.boo[c.flagRootcwd].Append(p.FlagRootCwd)
+	b.appendBool(c.isProcfsWalk, p.FlagProcFS && kind == KindExec)
+	b.appendBool(c.flagExecve, p.FlagExecve)
+	b.appendBool(c.flagClone, p.FlagClone)
+	b.appendBool(c.flagRootcwd, p.FlagRootCwd)
 	b.strList(c.capPermitted, p.CapPermitted)
 	b.strList(c.capEffective, p.CapEffective)
 	b.strList(c.capInheritable, p.CapInheritable)
@@ -233,9 +271,9 @@ func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
 	for i := range c.nsInum {
 		b.optU64(c.nsInum[i], ns.field(i).Inum)
 	}
-	b.boo[c.nsIsHost[0]].Append(ns.PID.IsHost)
-	b.boo[c.nsIsHost[1]].Append(ns.User.IsHost)
-	b.boo[c.nsIsHost[2]].Append(ns.Time.IsHost)
+	b.appendBool(c.nsIsHost[0], ns.PID.IsHost)
+	b.appendBool(c.nsIsHost[1], ns.User.IsHost)
+	b.appendBool(c.nsIsHost[2], ns.Time.IsHost)
 	for i := range c.creds {
 		b.optU32(c.creds[i], *p.Creds.field(i))
 	}
@@ -244,25 +282,25 @@ func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
 // appendRow appends one kept event. nodeName is the fallback for an event
 // without one; x holds the staged kp_* values (all unset for non-kprobes).
 func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *extractor) {
-	b.str[b.eventType].Append(ev.Kind.String())
+	b.appendStr(b.eventType, ev.Kind.String())
 	b.optTS(b.eventTime, ev.Time)
 	if ev.NodeName.Valid {
-		b.str[b.nodeName].Append(ev.NodeName.Value)
+		b.appendStr(b.nodeName, ev.NodeName.Value)
 	} else {
-		b.str[b.nodeName].Append(nodeName)
+		b.appendStr(b.nodeName, nodeName)
 	}
 	b.appendProc(&b.proc, ev.Process, ev.Kind)
 	b.appendProc(&b.parent, ev.Parent, ev.Kind)
 	if ev.Kind == KindExit {
-		if ev.Exit.Status.Valid {
-			b.i32[b.exitStatus].Append(ev.Exit.Status.Value)
+		if ib := b.i32[b.exitStatus]; ib != nil && ev.Exit.Status.Valid {
+			ib.Append(ev.Exit.Status.Value)
 		} else {
-			b.i32[b.exitStatus].AppendNull()
+			b.null(b.exitStatus)
 		}
 		b.optStr(b.exitSignal, ev.Exit.Signal)
 	} else {
-		b.i32[b.exitStatus].AppendNull()
-		b.str[b.exitSignal].AppendNull()
+		b.null(b.exitStatus)
+		b.null(b.exitSignal)
 	}
 	if ev.Kind == KindKprobe {
 		k := &ev.Kprobe
@@ -270,16 +308,18 @@ func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *
 		b.optStr(b.kpPolicy, k.PolicyName)
 		b.optStr(b.kpAction, k.Action)
 		b.optStr(b.kpReturnAction, k.ReturnAction)
-		b.str[b.kpArgsJSON].BinaryBuilder.Append(k.ArgsJSON)
+		if sb := b.str[b.kpArgsJSON]; sb != nil {
+			sb.BinaryBuilder.Append(k.ArgsJSON)
+		}
 	} else {
 		for _, i := range [...]int{b.kpFunction, b.kpPolicy, b.kpAction, b.kpReturnAction, b.kpArgsJSON} {
-			b.str[i].AppendNull()
+			b.null(i)
 		}
 	}
 	for s, i := range x.cols {
 		v := &x.slots[s]
 		if !v.set {
-			b.rb.Field(i).AppendNull()
+			b.null(i)
 			continue
 		}
 		switch {
@@ -300,11 +340,13 @@ func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *
 		}
 	}
 	for _, i := range b.unmapped {
-		b.rb.Field(i).AppendNull()
+		b.null(i)
 	}
-	b.str[b.sourceFile].Append(file)
-	b.u32[b.sourceLine].Append(uint32(line))
-	b.str[b.parserVersion].Append(b.version)
+	b.appendStr(b.sourceFile, file)
+	if ub := b.u32[b.sourceLine]; ub != nil {
+		ub.Append(uint32(line))
+	}
+	b.appendStr(b.parserVersion, b.version)
 	b.rows++
 }
 
