@@ -47,21 +47,23 @@ const maxLineErrorExamples = 20
 //  4. re-check the written shards (anonymized builds), write stats.json
 //     and datacard.md, and move the directory into place.
 type builder struct {
-	o     *Options
-	defs  *schema.Definitions
-	mem   memory.Allocator
-	prog  *progress
-	warn  io.Writer
-	out   string // final -out (absolute)
-	tmp   string // the temporary output directory, renamed to out at the end
-	work  string // tmp/.work: spills and the sample's input
-	anon  *anonymizer
-	set   *labels.Set
-	lblCS []byte // labels.csv as read, copied to the output
-	cut   int64  // first test time when splitting by time
-	rule  string // how rows were split, for stats.json and the card
-	sets  []inputSet
-	sents []tetraparse.Window
+	o    *Options
+	defs *schema.Definitions
+	mem  memory.Allocator
+	// rawCols are the raw columns the parser builds: the encoder's.
+	rawCols []string
+	prog    *progress
+	warn    io.Writer
+	out     string // final -out (absolute)
+	tmp     string // the temporary output directory, renamed to out at the end
+	work    string // tmp/.work: spills and the sample's input
+	anon    *anonymizer
+	set     *labels.Set
+	lblCS   []byte // labels.csv as read, copied to the output
+	cut     int64  // first test time when splitting by time
+	rule    string // how rows were split, for stats.json and the card
+	sets    []inputSet
+	sents   []tetraparse.Window
 
 	graph  *lineage.Graph
 	seeded int
@@ -333,6 +335,7 @@ func (b *builder) newParser(onRead func(int)) (*tetraparse.Parser, error) {
 		BatchSize:   o.BatchRows,
 		Workers:     o.Workers,
 		Order:       o.Order,
+		Columns:     b.rawCols,
 		TempDir:     b.work,
 		Allocator:   b.mem,
 		OnLineError: b.lineError,
@@ -365,9 +368,20 @@ func (b *builder) run(ctx context.Context) error {
 			return err
 		}
 	}
+	// The raw table is only an intermediate here: build and spill just the
+	// columns the encoder reads.
+	probe, err := encode.New(b.defs, nil)
+	if err != nil {
+		return err
+	}
+	b.rawCols = probe.RawColumns()
+	p, err := b.newParser(nil)
+	if err != nil {
+		return err
+	}
 	for _, s := range b.splits {
 		var err error
-		if s.raw, err = newSpill(filepath.Join(b.work, s.name+".raw.arrows"), b.defs.RawSchema(), b.o.SpillCompression); err != nil {
+		if s.raw, err = newSpill(filepath.Join(b.work, s.name+".raw.arrows"), p.Schema(), b.o.SpillCompression); err != nil {
 			return err
 		}
 		defer s.raw.Remove()
