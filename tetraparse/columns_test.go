@@ -20,6 +20,9 @@ func parseBytes(t *testing.T, cfg Config, data []byte) ([]arrow.RecordBatch, Sta
 	for rec, err := range p.Records(bytes.NewReader(data), "synth.json") {
 		require.NoError(t, err)
 		require.True(t, rec.Schema().Equal(p.Schema()))
+		for c, col := range rec.Columns() {
+			require.NoError(t, array.ValidateFull(col), rec.ColumnName(c))
+		}
 		rec.Retain()
 		recs = append(recs, rec)
 	}
@@ -96,5 +99,37 @@ func TestColumnsWithTimeOrder(t *testing.T) {
 		require.True(t, array.Equal(fa, pa), name)
 		fa.Release()
 		pa.Release()
+	}
+}
+
+// TestLargeColumnsFlushEarly lowers the per-column byte bound: batches end
+// before a column's strings outgrow what Arrow's int32 offsets address,
+// and the rows are those of an unbounded parse.
+func TestLargeColumnsFlushEarly(t *testing.T) {
+	var b bytes.Buffer
+	synth.New(synth.Config{Seed: 2, Events: 2000}).WriteTo(&b)
+	want, _ := parseBytes(t, Config{}, b.Bytes())
+	defer func(n int) { maxColumnBytes = n }(maxColumnBytes)
+	maxColumnBytes = 20_000
+	got, _ := parseBytes(t, Config{}, b.Bytes())
+	require.Len(t, want, 1)
+	require.Greater(t, len(got), 5)
+	for _, rec := range got {
+		for c, col := range rec.Columns() {
+			if s, ok := col.(*array.String); ok {
+				// The bound is checked after each row: one row may cross it.
+				require.Less(t, len(s.ValueBytes()), maxColumnBytes+8192, rec.ColumnName(c))
+			}
+		}
+	}
+	for c := range want[0].Columns() {
+		var parts []arrow.Array
+		for _, rec := range got {
+			parts = append(parts, rec.Column(c))
+		}
+		joined, err := array.Concatenate(parts, memory.DefaultAllocator)
+		require.NoError(t, err)
+		require.True(t, array.Equal(want[0].Column(c), joined), want[0].ColumnName(c))
+		joined.Release()
 	}
 }

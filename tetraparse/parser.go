@@ -34,6 +34,9 @@ type Parser struct {
 	targets map[uint64]bool
 	mu      sync.Mutex
 	stats   Stats
+	// streams holds idle streams: their column buffers and block cache,
+	// sized by earlier inputs, serve the next file or Records call.
+	streams sync.Pool
 }
 
 // New returns a Parser for cfg.
@@ -71,7 +74,7 @@ func New(cfg Config) (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.rows.release()
+	p.putStream(s)
 	return p, nil
 }
 
@@ -142,6 +145,24 @@ func (p *Parser) newStream() (*stream, error) {
 	s.dec.skipArgs = !p.schema.HasField("kprobe_args_json")
 	s.dec.skipReturn = true
 	return s, nil
+}
+
+// getStream returns an idle stream or a new one.
+func (p *Parser) getStream() (*stream, error) {
+	if s, ok := p.streams.Get().(*stream); ok {
+		return s, nil
+	}
+	return p.newStream()
+}
+
+// putStream adds a finished stream's counters to the Parser's and keeps
+// the stream for reuse. Blocks are cached by their bytes, so a cache
+// filled by another input decodes the next one exactly as a fresh one.
+func (p *Parser) putStream(s *stream) {
+	p.addStats(&s.stats)
+	s.stats = Stats{}
+	s.rows.discard()
+	p.streams.Put(s)
 }
 
 // line processes one input line; file is the base name used for provenance.
@@ -274,7 +295,7 @@ func (s *stream) parse(r io.Reader, name string, emit func(arrow.RecordBatch) bo
 			break
 		}
 		s.line(line, name, lr.line())
-		if s.rows.rows >= batch {
+		if s.rows.rows >= batch || s.rows.big {
 			if !s.emit(emit) {
 				return errStopped
 			}
@@ -305,13 +326,12 @@ func (s *stream) emit(emit func(arrow.RecordBatch) bool) bool {
 // before them.
 func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
-		s, err := p.newStream()
+		s, err := p.getStream()
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		defer s.rows.release()
-		defer func() { p.addStats(&s.stats) }()
+		defer p.putStream(s)
 		err = s.parse(r, filepath.Base(name), func(rec arrow.RecordBatch) bool { return yield(rec, nil) })
 		if err != nil && err != errStopped {
 			yield(nil, err)
@@ -407,13 +427,12 @@ func (p *Parser) runFiles(paths []string, fn func(file int, rec arrow.RecordBatc
 func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 	defer close(ch)
 	name := filepath.Base(path)
-	s, err := p.newStream()
+	s, err := p.getStream()
 	if err != nil {
 		ch <- item{err: err}
 		return
 	}
-	defer s.rows.release()
-	defer func() { p.addStats(&s.stats) }()
+	defer p.putStream(s)
 	send := func(it item) bool {
 		select {
 		case ch <- it:

@@ -264,7 +264,7 @@ func TestBlockCacheIsTransparent(t *testing.T) {
 			require.NoError(t, err)
 			s, err := p.newStream()
 			require.NoError(t, err)
-			defer s.rows.release()
+			defer s.rows.discard()
 			if !cache {
 				s.dec.blocks = nil
 			}

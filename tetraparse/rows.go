@@ -19,22 +19,15 @@ type procCols struct {
 	creds                                                                    [8]int
 }
 
-// rowBuilder appends Events to Arrow builders in the raw schema. The
-// typed builder slices are indexed by raw column; a column left out of
-// Config.Columns has no builder, and appending to it does nothing.
+// rowBuilder appends Events to column buffers in the raw schema, indexed
+// by raw column; a column left out of Config.Columns has no buffer, and
+// appending to it does nothing.
 type rowBuilder struct {
-	rb      *array.RecordBuilder
 	schema  *arrow.Schema
+	mem     memory.Allocator
 	version string
-	field   []array.Builder
-	str     []*array.StringBuilder
-	u32     []*array.Uint32Builder
-	u64     []*array.Uint64Builder
-	i32     []*array.Int32Builder
-	i64     []*array.Int64Builder
-	boo     []*array.BooleanBuilder
-	ts      []*array.TimestampBuilder
-	list    []*array.ListBuilder
+	cols    []*colBuf // by raw column
+	out     []int     // raw column of each output field
 	// Column indices.
 	eventType, eventTime, nodeName               int
 	proc, parent                                 procCols
@@ -42,55 +35,26 @@ type rowBuilder struct {
 	kpAction, kpReturnAction, kpArgsJSON         int
 	sourceFile, sourceLine, parserVersion        int
 	unmapped                                     []int
-	dataLen                                      []int // string bytes of the last batch, per column
 	rows                                         int
+	// big is set when a column's string bytes reach maxColumnBytes.
+	big bool
 }
 
 // newRowBuilder builds the columns of out, a projection of the raw schema
 // (the raw schema itself when every column is kept).
 func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
 	sc := defs.RawSchema()
-	b := &rowBuilder{schema: out, version: defs.Raw.ParserVersion, rb: array.NewRecordBuilder(mem, out)}
+	b := &rowBuilder{schema: out, mem: mem, version: defs.Raw.ParserVersion}
 	n := len(sc.Fields())
-	b.field = make([]array.Builder, n)
-	for i, f := range sc.Fields() {
-		if j := out.FieldIndices(f.Name); len(j) == 1 {
-			b.field[i] = b.rb.Field(j[0])
+	b.cols = make([]*colBuf, n)
+	for _, f := range out.Fields() {
+		i := sc.FieldIndices(f.Name)[0]
+		c, err := newColBuf(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("tetraparse: raw column %s has unsupported %w", f.Name, err)
 		}
-	}
-	b.str = make([]*array.StringBuilder, n)
-	b.u32 = make([]*array.Uint32Builder, n)
-	b.u64 = make([]*array.Uint64Builder, n)
-	b.i32 = make([]*array.Int32Builder, n)
-	b.i64 = make([]*array.Int64Builder, n)
-	b.boo = make([]*array.BooleanBuilder, n)
-	b.ts = make([]*array.TimestampBuilder, n)
-	b.list = make([]*array.ListBuilder, n)
-	b.dataLen = make([]int, n)
-	for i := range n {
-		if b.field[i] == nil {
-			continue
-		}
-		switch fb := b.field[i].(type) {
-		case *array.StringBuilder:
-			b.str[i] = fb
-		case *array.Uint32Builder:
-			b.u32[i] = fb
-		case *array.Uint64Builder:
-			b.u64[i] = fb
-		case *array.Int32Builder:
-			b.i32[i] = fb
-		case *array.Int64Builder:
-			b.i64[i] = fb
-		case *array.BooleanBuilder:
-			b.boo[i] = fb
-		case *array.TimestampBuilder:
-			b.ts[i] = fb
-		case *array.ListBuilder:
-			b.list[i] = fb
-		default:
-			return nil, fmt.Errorf("tetraparse: raw column %s has unsupported type %s", sc.Field(i).Name, sc.Field(i).Type)
-		}
+		b.cols[i] = c
+		b.out = append(b.out, i)
 	}
 	mapped := make([]bool, n)
 	var missing []string
@@ -153,79 +117,73 @@ func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Alloc
 	return b, nil
 }
 
-// The appenders below skip columns without a builder.
+// The appenders below skip columns without a buffer.
 
 func (b *rowBuilder) null(i int) {
-	if f := b.field[i]; f != nil {
-		f.AppendNull()
+	if c := b.cols[i]; c != nil {
+		c.appendNull()
 	}
 }
 
 func (b *rowBuilder) appendStr(i int, v string) {
-	if sb := b.str[i]; sb != nil {
-		sb.Append(v)
+	if c := b.cols[i]; c != nil {
+		c.appendString(v)
+		b.big = b.big || len(c.str) >= maxColumnBytes
 	}
 }
 
 func (b *rowBuilder) appendBool(i int, v bool) {
-	if bb := b.boo[i]; bb != nil {
-		bb.Append(v)
+	if c := b.cols[i]; c != nil {
+		c.appendBool(v)
 	}
 }
 
 func (b *rowBuilder) optStr(i int, v Opt[string]) {
-	switch sb := b.str[i]; {
-	case sb == nil:
-	case v.Valid:
-		sb.Append(v.Value)
-	default:
-		sb.AppendNull()
+	if v.Valid {
+		b.appendStr(i, v.Value)
+	} else {
+		b.null(i)
 	}
 }
 
 func (b *rowBuilder) optU32(i int, v Opt[uint32]) {
-	switch ub := b.u32[i]; {
-	case ub == nil:
+	switch c := b.cols[i]; {
+	case c == nil:
 	case v.Valid:
-		ub.Append(v.Value)
+		c.appendU32(v.Value)
 	default:
-		ub.AppendNull()
+		c.appendNull()
 	}
 }
 
 func (b *rowBuilder) optU64(i int, v Opt[uint64]) {
-	switch ub := b.u64[i]; {
-	case ub == nil:
+	switch c := b.cols[i]; {
+	case c == nil:
 	case v.Valid:
-		ub.Append(v.Value)
+		c.appendU64(v.Value)
 	default:
-		ub.AppendNull()
+		c.appendNull()
 	}
 }
 
 func (b *rowBuilder) optTS(i int, v Opt[int64]) {
-	switch tb := b.ts[i]; {
-	case tb == nil:
+	switch c := b.cols[i]; {
+	case c == nil:
 	case v.Valid:
-		tb.Append(arrow.Timestamp(v.Value))
+		c.appendI64(v.Value)
 	default:
-		tb.AppendNull()
+		c.appendNull()
 	}
 }
 
 func (b *rowBuilder) strList(i int, v Opt[[]string]) {
-	lb := b.list[i]
-	if lb == nil {
-		return
-	}
-	if !v.Valid {
-		lb.AppendNull()
-		return
-	}
-	lb.Append(true)
-	vb := lb.ValueBuilder().(*array.StringBuilder)
-	for _, s := range v.Value {
-		vb.Append(s)
+	switch c := b.cols[i]; {
+	case c == nil:
+	case v.Valid:
+		c.appendList(v.Value)
+		b.big = b.big || c.bytes() >= maxColumnBytes
+	default:
+		c.appendNull()
 	}
 }
 
@@ -292,8 +250,8 @@ func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *
 	b.appendProc(&b.proc, ev.Process, ev.Kind)
 	b.appendProc(&b.parent, ev.Parent, ev.Kind)
 	if ev.Kind == KindExit {
-		if ib := b.i32[b.exitStatus]; ib != nil && ev.Exit.Status.Valid {
-			ib.Append(ev.Exit.Status.Value)
+		if c := b.cols[b.exitStatus]; c != nil && ev.Exit.Status.Valid {
+			c.appendI32(ev.Exit.Status.Value)
 		} else {
 			b.null(b.exitStatus)
 		}
@@ -308,8 +266,9 @@ func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *
 		b.optStr(b.kpPolicy, k.PolicyName)
 		b.optStr(b.kpAction, k.Action)
 		b.optStr(b.kpReturnAction, k.ReturnAction)
-		if sb := b.str[b.kpArgsJSON]; sb != nil {
-			sb.BinaryBuilder.Append(k.ArgsJSON)
+		if c := b.cols[b.kpArgsJSON]; c != nil {
+			c.appendBytes(k.ArgsJSON)
+			b.big = b.big || len(c.str) >= maxColumnBytes
 		}
 	} else {
 		for _, i := range [...]int{b.kpFunction, b.kpPolicy, b.kpAction, b.kpReturnAction, b.kpArgsJSON} {
@@ -317,34 +276,40 @@ func (b *rowBuilder) appendRow(ev *Event, nodeName, file string, line int64, x *
 		}
 	}
 	for s, i := range x.cols {
-		v := &x.slots[s]
-		if !v.set {
-			b.null(i)
+		c := b.cols[i]
+		if c == nil {
 			continue
 		}
-		switch {
-		case b.str[i] != nil:
-			b.str[i].Append(v.s)
-		case b.boo[i] != nil:
-			b.boo[i].Append(v.b)
-		case b.list[i] != nil:
+		v := &x.slots[s]
+		if !v.set {
+			c.appendNull()
+			continue
+		}
+		switch c.id {
+		case arrow.STRING:
+			b.appendStr(i, v.s)
+		case arrow.BOOL:
+			c.appendBool(v.b)
+		case arrow.LIST:
 			b.strList(i, some(v.list))
-		case b.u32[i] != nil:
-			b.u32[i].Append(uint32(v.num.abs))
-		case b.u64[i] != nil:
-			b.u64[i].Append(v.num.abs)
-		case b.i32[i] != nil:
-			b.i32[i].Append(int32(v.num.signed()))
-		case b.i64[i] != nil:
-			b.i64[i].Append(v.num.signed())
+		case arrow.UINT32:
+			c.appendU32(uint32(v.num.abs))
+		case arrow.UINT64:
+			c.appendU64(v.num.abs)
+		case arrow.INT32:
+			c.appendI32(int32(v.num.signed()))
+		case arrow.INT64:
+			c.appendI64(v.num.signed())
+		default:
+			c.appendNull()
 		}
 	}
 	for _, i := range b.unmapped {
 		b.null(i)
 	}
 	b.appendStr(b.sourceFile, file)
-	if ub := b.u32[b.sourceLine]; ub != nil {
-		ub.Append(uint32(line))
+	if c := b.cols[b.sourceLine]; c != nil {
+		c.appendU32(uint32(line))
 	}
 	b.appendStr(b.parserVersion, b.version)
 	b.rows++
@@ -362,23 +327,28 @@ func (b *rowBuilder) flush() arrow.RecordBatch {
 	if b.rows == 0 {
 		return nil
 	}
-	rows := b.rows
-	for i, sb := range b.str {
-		if sb != nil {
-			b.dataLen[i] = sb.DataLen()
-		}
+	cols := make([]arrow.Array, len(b.out))
+	for k, i := range b.out {
+		cols[k] = b.cols[i].flush(b.mem)
 	}
-	b.rows = 0
-	rec := b.rb.NewRecordBatch()
-	// The next batch is likely as large: size its buffers once instead of
-	// growing them by doubling (which copies and clears them repeatedly).
-	b.rb.Reserve(rows)
-	for i, sb := range b.str {
-		if sb != nil && b.dataLen[i] > 0 {
-			sb.ReserveData(b.dataLen[i])
-		}
+	rec := array.NewRecordBatch(b.schema, cols, int64(b.rows))
+	for _, c := range cols {
+		c.Release()
 	}
+	b.rows, b.big = 0, false
 	return rec
 }
 
-func (b *rowBuilder) release() { b.rb.Release() }
+// discard drops the rows appended since the last flush (a stream stopped
+// by its consumer), keeping the buffers.
+func (b *rowBuilder) discard() {
+	for _, c := range b.cols {
+		if c != nil {
+			c.reset()
+			if c.elem != nil {
+				c.elem.reset()
+			}
+		}
+	}
+	b.rows, b.big = 0, false
+}
