@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -132,6 +133,25 @@ func actionLabels(defs *schema.Definitions) []string {
 		out[i] = code.Label
 	}
 	return out
+}
+
+// Clone returns an independent Verifier with v's policy, alias map and
+// forbidden values, for checking shards concurrently: a Verifier is not
+// safe for concurrent use, its clones are safe to use side by side. They
+// share the alias map, which must not grow meanwhile (use clones after
+// the last Apply).
+func (v *Verifier) Clone() *Verifier {
+	return &Verifier{pol: v.pol, tokens: v.tokens, actions: v.actions, innocent: v.innocent,
+		aliases: v.aliases, aliasN: -1, extra: slices.Clone(v.extra),
+		ok: map[string]map[string]struct{}{}, sweepMemo: map[string]string{}}
+}
+
+// Reads reports whether Verify reads column f: the classified and the
+// string-bearing columns, and the action-family codes tokens are derived
+// from. A reader of written shards can decode only these.
+func (v *Verifier) Reads(f arrow.Field) bool {
+	_, classified := v.pol.src.Columns[f.Name]
+	return classified || stringBearing(f.Type) || f.Name == colAction
 }
 
 // Forbid adds values that must not appear (for instance path prefixes a

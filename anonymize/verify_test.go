@@ -1,6 +1,8 @@
 package anonymize
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -124,4 +126,39 @@ func TestUnscannableOriginals(t *testing.T) {
 	require.Equal(t, 2, v.UnscannedOriginals())
 	words := slices.Clone(v.words.orig)
 	require.Equal(t, []string{"tool"}, words)
+}
+
+// TestVerifierClonesRunConcurrently checks clones side by side (run with
+// -race): each passes the released batches and catches the same leaks as
+// its original, including forbidden values added before cloning.
+func TestVerifierClonesRunConcurrently(t *testing.T) {
+	out, m, _ := twoPass(t, leakPolicy(), plantedInput(t, 1000))
+	v, err := NewVerifier(leakPolicy(), m, nil)
+	require.NoError(t, err)
+	require.NoError(t, v.Forbid("/opt/secret-place"))
+	vals := stringsOf(t, out[0], "proc_cwd_normalized")
+	vals[2] = "/opt/secret-place/"
+	bad := replaceColumns(t, out[0], map[string][]string{"proc_cwd_normalized": vals})
+	defer bad.Release()
+	errs := make(chan error, 4)
+	for range 4 {
+		c := v.Clone()
+		go func() {
+			for _, r := range out {
+				if err := c.Verify(r); err != nil {
+					errs <- err
+					return
+				}
+			}
+			var leak *LeakError
+			if err := c.Verify(bad); !errors.As(err, &leak) || leak.Check != CheckForbidden || leak.Row != 2 {
+				errs <- fmt.Errorf("clone missed the planted value: %v", err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
 }

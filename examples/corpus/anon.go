@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -149,20 +151,52 @@ func (a *anonymizer) Finish(dir string) (anonymize.Report, error) {
 // VerifyShards reads every written shard back from disk and runs the
 // post-write assertions over it, so that what is checked is exactly what
 // will be published (the label columns, public ATT&CK ids that the
-// policy does not classify, are left out).
+// policy does not classify, are left out). Shards are checked in
+// parallel, each by its own clone of the pipeline's Verifier, and only
+// the columns the Verifier reads are decoded.
 func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 	v := a.p.Verifier()
-	for _, path := range paths {
-		err := readShard(ctx, path, a.mem, func(rec arrow.RecordBatch) error {
-			rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
-			defer rec.Release()
-			return v.Verify(rec)
-		})
-		if err != nil {
-			return fmt.Errorf("post-write check of %s: %w", filepath.Base(path), err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	errs := make(chan error, len(paths))
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := v.Clone()
+			for path := range work {
+				err := readShard(ctx, path, a.mem, v.Reads, func(rec arrow.RecordBatch) error {
+					rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
+					defer rec.Release()
+					return v.Verify(rec)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("post-write check of %s: %w", filepath.Base(path), err)
+					cancel()
+				}
+			}
+		}()
+	}
+feed:
+	for _, p := range paths {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	return nil
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			return err // the first real failure, not a cancelled sibling
+		}
+	}
+	return ctx.Err()
 }
 
 // withoutColumns returns rec without the named columns (a new reference
@@ -182,7 +216,7 @@ func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
 
 // readShard calls fn with the batches of one Parquet shard, one row group
 // at a time (fn must not keep them).
-func readShard(ctx context.Context, path string, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+func readShard(ctx context.Context, path string, mem memory.Allocator, want func(arrow.Field) bool, fn func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, true)
 	if err != nil {
 		return err
@@ -192,7 +226,19 @@ func readShard(ctx context.Context, path string, mem memory.Allocator, fn func(a
 	if err != nil {
 		return err
 	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	var leaves []int // nil: every column
+	if want != nil {
+		leaves = []int{}
+		for i := range fr.Manifest.Fields {
+			if f := &fr.Manifest.Fields[i]; want(*f.Field) {
+				leaves = appendLeaves(leaves, f)
+			}
+		}
+		if len(leaves) == 0 {
+			return nil
+		}
+	}
+	rr, err := fr.GetRecordReader(ctx, leaves, nil)
 	if err != nil {
 		return err
 	}
@@ -206,4 +252,15 @@ func readShard(ctx context.Context, path string, mem memory.Allocator, fn func(a
 		return err
 	}
 	return nil
+}
+
+// appendLeaves appends the Parquet leaf columns of a field.
+func appendLeaves(dst []int, f *pqarrow.SchemaField) []int {
+	if f.IsLeaf() {
+		return append(dst, f.ColIndex)
+	}
+	for i := range f.Children {
+		dst = appendLeaves(dst, &f.Children[i])
+	}
+	return dst
 }
