@@ -132,12 +132,25 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 		}
 		e.plans = append(e.plans, p)
 	}
-	// The behaviour builder's columns (derive) and the graph's.
-	derived := []string{"event_type", "proc_exec_id", "proc_binary", "proc_cwd", "kprobe_function_name",
-		"kp_sock_daddr", "kp_sock_dport", "event_time", "proc_start_time"}
-	derived = append(derived, t.PathCategory.KprobePaths...)
-	derived = append(derived, lineage.Columns()...)
-	for _, name := range derived {
+	// The behaviour builder's columns (derive), of the kinds it reads, and
+	// the graph's.
+	strs := append([]string{"event_type", "proc_exec_id", "proc_binary", "proc_cwd", "kprobe_function_name", "kp_sock_daddr"},
+		t.PathCategory.KprobePaths...)
+	for _, c := range []struct {
+		names []string
+		kind  kind
+	}{{strs, kindStr}, {[]string{"kp_sock_dport", "event_time", "proc_start_time"}, kindInt}} {
+		for _, name := range c.names {
+			ri, err := e.raw(name)
+			if err == nil && ri.kind != c.kind {
+				err = fmt.Errorf("raw column %q is read as a %s, the definitions make it %s", name, c.kind, ri.typ)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("encode: %w", err)
+			}
+		}
+	}
+	for _, name := range lineage.Columns() {
 		if _, err := e.raw(name); err != nil {
 			return nil, fmt.Errorf("encode: %w", err)
 		}
@@ -253,7 +266,7 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	e.n = int(raw.NumRows())
 	e.gen++
-	e.derive(raw, lin, e.n)
+	e.derive(lin, e.n)
 	cols := make([]arrow.Array, len(e.plans))
 	defer func() {
 		for _, c := range cols {
@@ -313,107 +326,110 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 	return nil
 }
 
-func (e *Encoder) col(name string) (arrow.Array, error) {
-	c, ok := e.rawCols[name]
-	if !ok {
-		return nil, fmt.Errorf("%w %q is missing", ErrColumn, name)
-	}
-	return c, nil
-}
-
-func (e *Encoder) strCol(name string) *array.String {
-	c, err := e.col(name)
-	if err != nil {
-		return nil
-	}
-	s, _ := c.(*array.String)
-	return s
-}
-
-// nstr reads a nullable string.
-func nstr(a *array.String, i int) (string, bool) {
-	if a == nil || a.IsNull(i) {
-		return "", false
-	}
-	return a.Value(i), true
-}
-
-func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
+// derive computes the behaviour builder's values of the batch: basenames,
+// normalized cwd, action family and object category, path, address and
+// port categories, token and pair, lineage and time deltas.
+func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	t := &e.defs.Tables
-	eventType := e.strCol("event_type")
-	execID := e.strCol("proc_exec_id")
-	binary := e.strCol("proc_binary")
-	cwd := e.strCol("proc_cwd")
-	kfn := e.strCol("kprobe_function_name")
-	daddr := e.strCol("kp_sock_daddr")
-	dport, _ := e.rawCols["kp_sock_dport"].(*array.Uint32)
-	etime, _ := e.rawCols["event_time"].(*array.Timestamp)
-	start, _ := e.rawCols["proc_start_time"].(*array.Timestamp)
-	var kpPaths []*array.String
+	col := func(name string) *vec { return e.get(e.inputs[name]) }
+	eventType, execID, binary, cwd := col("event_type"), col("proc_exec_id"), col("proc_binary"), col("proc_cwd")
+	kfn, daddr, dport := col("kprobe_function_name"), col("kp_sock_daddr"), col("kp_sock_dport")
+	etime, start := col("event_time"), col("proc_start_time")
+	var kpPaths []*vec
 	for _, c := range t.PathCategory.KprobePaths {
-		kpPaths = append(kpPaths, e.strCol(c))
+		kpPaths = append(kpPaths, col(c))
 	}
 	e.arena = e.arena[:0]
 	d := &e.d
 	d.reset(n)
+	// Consecutive rows of one process share most inputs: each value below
+	// is recomputed only when its inputs differ from the previous row's.
+	var last struct {
+		valid                                     bool
+		bin, cwd, cwdNorm, et, fn, action, object string
+		binOK, cwdOK, etOK, fnOK                  bool
+		catIn, cat, addr, ip                      string
+		catNull, addrOK                           bool
+		tokenIn                                   [6]string
+		token, pair                               string
+	}
 	for i := range n {
-		var procBase, parentBase string
-		bin, binOK := nstr(binary, i)
+		bin, binOK := binary.s[i], !binary.isNull(i)
+		var procBase string
 		if binOK && bin != "" {
 			procBase = pathx.Base(bin) // aliases raw, alive for this call
 		}
-		parentBase = lin[i].ParentBasename
+		parentBase := lin[i].ParentBasename
 		d.procBase.s[i], d.parentBase.s[i] = procBase, parentBase
-		d.cwdNorm.s[i] = ""
-		if c, ok := nstr(cwd, i); ok && c != "" {
-			d.cwdNorm.s[i] = e.normalizeCwd(c)
+		c, cOK := cwd.s[i], !cwd.isNull(i)
+		if !last.valid || c != last.cwd || cOK != last.cwdOK {
+			last.cwdNorm = ""
+			if cOK && c != "" {
+				last.cwdNorm = e.normalizeCwd(c)
+			}
 		}
-		et, etOK := nstr(eventType, i)
-		fn, _ := nstr(kfn, i)
-		var etp *string
-		if etOK {
-			etp = &et
+		d.cwdNorm.s[i] = last.cwdNorm
+		et, etOK := eventType.s[i], !eventType.isNull(i)
+		fn, fnOK := kfn.s[i], !kfn.isNull(i)
+		if !last.valid || et != last.et || etOK != last.etOK || fn != last.fn || fnOK != last.fnOK {
+			var etp *string
+			if etOK {
+				etp = &et
+			}
+			last.action = t.ActionFamily.Resolve(etp, fn)
+			last.object = t.ObjectCategory.Resolve(etp, fn)
 		}
-		action := t.ActionFamily.Resolve(etp, fn)
-		d.action.s[i] = action
-		d.object.s[i] = t.ObjectCategory.Resolve(etp, fn)
+		action := last.action
+		d.action.s[i], d.object.s[i] = action, last.object
 		// The category path: the first non-null kprobe path if non-empty,
 		// else the binary of an exec, else the cwd.
-		kp, kpOK := "", false
-		for _, c := range kpPaths {
-			if v, ok := nstr(c, i); ok {
-				kp, kpOK = v, true
+		catIn, catNull := c, !cOK
+		kpSet := false
+		for _, v := range kpPaths {
+			if !v.isNull(i) {
+				if v.s[i] != "" {
+					catIn, catNull, kpSet = v.s[i], false, true
+				}
 				break
 			}
 		}
-		var pathCat string
-		switch {
-		case kpOK && kp != "":
-			pathCat = e.cat.label(kp, false)
-		case etOK && et == "process_exec" && binOK && bin != "":
-			pathCat = e.cat.label(bin, false)
-		default:
-			c, ok := nstr(cwd, i)
-			pathCat = e.cat.label(c, !ok)
+		if !kpSet && etOK && et == "process_exec" && binOK && bin != "" {
+			catIn, catNull = bin, false
 		}
+		if !last.valid || catIn != last.catIn || catNull != last.catNull {
+			last.cat = e.cat.label(catIn, catNull)
+		}
+		pathCat := last.cat
 		d.pathCat.s[i] = pathCat
-		a, aOK := nstr(daddr, i)
-		ipCat := e.ip.label(a, !aOK)
+		a, aOK := daddr.s[i], !daddr.isNull(i)
+		if !last.valid || a != last.addr || aOK != last.addrOK {
+			last.ip = e.ip.label(a, !aOK)
+		}
+		ipCat := last.ip
 		d.ipCat.s[i] = ipCat
 		portCat := t.DstPortCategory.Null
-		if dport != nil && dport.IsValid(i) {
-			portCat = portCategory(&t.DstPortCategory, float64(dport.Value(i)))
+		if !dport.isNull(i) {
+			portCat = portCategory(&t.DstPortCategory, float64(dport.i[i]))
 		}
 		d.portCat.s[i] = portCat
 		// Tokens and pairs are written into one arena per batch: the
 		// strings alias it (an arena that grows leaves earlier strings on
 		// the old array, which stays alive while they refer to it).
-		off := len(e.arena)
-		e.arena = e.tokens.AppendToken(e.arena, action, procBase, parentBase, pathCat, ipCat, portCat)
-		d.token.s[i] = arenaString(e.arena[off:])
-		off = len(e.arena)
-		e.arena = e.tokens.AppendPair(e.arena, parentBase, procBase)
-		d.pair.s[i] = arenaString(e.arena[off:])
+		tokenIn := [6]string{action, procBase, parentBase, pathCat, ipCat, portCat}
+		if !last.valid || tokenIn != last.tokenIn {
+			off := len(e.arena)
+			e.arena = e.tokens.AppendToken(e.arena, action, procBase, parentBase, pathCat, ipCat, portCat)
+			last.token = arenaString(e.arena[off:])
+			off = len(e.arena)
+			e.arena = e.tokens.AppendPair(e.arena, parentBase, procBase)
+			last.pair = arenaString(e.arena[off:])
+		}
+		d.token.s[i], d.pair.s[i] = last.token, last.pair
+		last.valid = true
+		last.cwd, last.cwdOK = c, cOK
+		last.et, last.etOK, last.fn, last.fnOK = et, etOK, fn, fnOK
+		last.catIn, last.catNull, last.addr, last.addrOK = catIn, catNull, a, aOK
+		last.tokenIn = tokenIn
 		l := &lin[i]
 		d.depth.i[i] = int64(l.Depth)
 		d.rootBase.s[i], d.rootID.s[i] = l.RootBasename, l.RootExecID
@@ -428,14 +444,11 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 			e.stats.LineageCycles++
 		}
 		// Per-process delta: keyed by proc_exec_id ("" is a key, null is not).
-		id, idOK := nstr(execID, i)
-		tsOK := etime != nil && etime.IsValid(i)
-		var ts int64
-		if tsOK {
-			ts = int64(etime.Value(i))
-		}
+		tsOK := !etime.isNull(i)
+		ts := etime.i[i]
 		d.dt.i[i], d.dt.null[i] = 0, true
-		if tsOK && idOK {
+		if tsOK && !execID.isNull(i) {
+			id := execID.s[i]
 			// Update through the pointer: assigning to an existing string
 			// key makes Go store the new key, which aliases the raw batch
 			// and would keep every batch alive.
@@ -453,8 +466,8 @@ func (e *Encoder) derive(raw arrow.RecordBatch, lin []lineage.BatchRow, n int) {
 			}
 		}
 		d.age.i[i], d.age.null[i] = 0, true
-		if tsOK && start != nil && start.IsValid(i) {
-			d.age.i[i], d.age.null[i] = ts-int64(start.Value(i)), false
+		if tsOK && !start.isNull(i) {
+			d.age.i[i], d.age.null[i] = ts-start.i[i], false
 		}
 	}
 }
