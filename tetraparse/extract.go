@@ -122,7 +122,11 @@ func checkConvertType(convert, typ string) error {
 // clear unsets every slot (a row without kprobe values).
 func (x *extractor) clear() {
 	for i := range x.slots {
-		x.slots[i] = kpValue{list: x.slots[i].list[:0]}
+		// Most slots are untouched by an event: skip them (writing a slot
+		// holds pointers, so even a no-op write costs a write barrier).
+		if s := &x.slots[i]; s.set || len(s.list) > 0 || s.s != "" {
+			*s = kpValue{list: s.list[:0]}
+		}
 	}
 }
 
