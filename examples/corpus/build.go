@@ -52,18 +52,20 @@ type builder struct {
 	mem  memory.Allocator
 	// rawCols are the raw columns the parser builds: the encoder's.
 	rawCols []string
-	prog    *progress
-	warn    io.Writer
-	out     string // final -out (absolute)
-	tmp     string // the temporary output directory, renamed to out at the end
-	work    string // tmp/.work: spills and the sample's input
-	anon    *anonymizer
-	set     *labels.Set
-	lblCS   []byte // labels.csv as read, copied to the output
-	cut     int64  // first test time when splitting by time
-	rule    string // how rows were split, for stats.json and the card
-	sets    []inputSet
-	sents   []tetraparse.Window
+	// spillBudget is the memory the spills share.
+	spillBudget *spillBudget
+	prog        *progress
+	warn        io.Writer
+	out         string // final -out (absolute)
+	tmp         string // the temporary output directory, renamed to out at the end
+	work        string // tmp/.work: spills and the sample's input
+	anon        *anonymizer
+	set         *labels.Set
+	lblCS       []byte // labels.csv as read, copied to the output
+	cut         int64  // first test time when splitting by time
+	rule        string // how rows were split, for stats.json and the card
+	sets        []inputSet
+	sents       []tetraparse.Window
 
 	graph  *lineage.Graph
 	seeded int
@@ -375,13 +377,14 @@ func (b *builder) run(ctx context.Context) error {
 		return err
 	}
 	b.rawCols = probe.RawColumns()
+	b.spillBudget = newSpillBudget(b.o.SpillMemoryMiB << 20)
 	p, err := b.newParser(nil)
 	if err != nil {
 		return err
 	}
 	for _, s := range b.splits {
 		var err error
-		if s.raw, err = newSpill(filepath.Join(b.work, s.name+".raw.arrows"), p.Schema(), b.o.SpillCompression); err != nil {
+		if s.raw, err = newSpill(filepath.Join(b.work, s.name+".raw.arrows"), p.Schema(), b.o.SpillCompression, b.spillBudget); err != nil {
 			return err
 		}
 		defer s.raw.Remove()
@@ -423,7 +426,7 @@ func (b *builder) run(ctx context.Context) error {
 	} else {
 		for _, s := range b.splits {
 			var err error
-			if s.enc, err = newSpill(filepath.Join(b.work, s.name+".encoded.arrows"), b.defs.EncodedSchema(), b.o.SpillCompression); err != nil {
+			if s.enc, err = newSpill(filepath.Join(b.work, s.name+".encoded.arrows"), b.defs.EncodedSchema(), b.o.SpillCompression, b.spillBudget); err != nil {
 				return err
 			}
 			defer s.enc.Remove()

@@ -751,17 +751,29 @@ func TestPolicyFile(t *testing.T) {
 }
 
 // TestDeterministic checks that the shards and the alias map are byte for
-// byte the same whatever the parallelism and batch size.
+// byte the same whatever the parallelism, batch size and spill (batches
+// in memory, on disk, or some of each).
 func TestDeterministic(t *testing.T) {
 	t.Parallel()
 	a := build(t)
-	b := build(t, "-workers", "1", "-batch-rows", "999", "-spill-compression", "none")
-	for _, f := range []string{"data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet", "reproduction/alias_map.json"} {
-		x, err := os.ReadFile(filepath.Join(a, f))
-		require.NoError(t, err)
-		y, err := os.ReadFile(filepath.Join(b, f))
-		require.NoError(t, err)
-		assert.True(t, bytes.Equal(x, y), "%s differs", f)
+	require.Zero(t, num(t, readStats(t, a), "throughput", "raw_spill_bytes"), "the sample fits the default spill memory")
+	for _, args := range [][]string{
+		{"-workers", "1", "-batch-rows", "999", "-spill-compression", "none", "-spill-memory", "0"},
+		{"-batch-rows", "500", "-spill-memory", "1"},
+	} {
+		b := build(t, args...)
+		st := readStats(t, b)
+		require.Positive(t, num(t, st, "throughput", "raw_spill_bytes"), "%v", args)
+		if args[len(args)-1] == "1" {
+			require.Positive(t, num(t, st, "throughput", "raw_spill_in_memory"), "%v", args)
+		}
+		for _, f := range []string{"data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet", "reproduction/alias_map.json"} {
+			x, err := os.ReadFile(filepath.Join(a, f))
+			require.NoError(t, err)
+			y, err := os.ReadFile(filepath.Join(b, f))
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(x, y), "%s differs with %v", f, args)
+		}
 	}
 }
 

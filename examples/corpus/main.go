@@ -100,6 +100,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -152,13 +153,19 @@ type Options struct {
 	BatchRows      int
 	// SpillCompression is none, lz4 or zstd (see spill).
 	SpillCompression string
-	NoAnonymize      bool
-	Force            bool
-	HMACKeyFile      string
-	Policy           string
-	Workers          int
-	Order            tetraparse.Order
-	Quiet            bool
+	// SpillMemoryMiB bounds the batches held in memory between the passes
+	// before they go to temporary files.
+	SpillMemoryMiB int64
+	// MemoryLimitMiB is the Go heap's soft limit (0: the runtime's
+	// defaults); GOGC or GOMEMLIMIT in the environment take precedence.
+	MemoryLimitMiB int64
+	NoAnonymize    bool
+	Force          bool
+	HMACKeyFile    string
+	Policy         string
+	Workers        int
+	Order          tetraparse.Order
+	Quiet          bool
 	// CPUProfile and MemProfile name pprof output files (for benchmarks).
 	CPUProfile, MemProfile string
 	// Sample is set when no input was named: the built-in sample is used.
@@ -186,6 +193,8 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.Int64Var(&o.RowGroupRows, "row-group-rows", 65_536, "rows per Parquet row group (what a streaming reader holds at once)")
 	fs.IntVar(&o.BatchRows, "batch-rows", 16_384, "rows per parser batch")
 	fs.StringVar(&o.SpillCompression, "spill-compression", "lz4", "compression of the temporary spill files: lz4, zstd (least disk) or none")
+	fs.Int64Var(&o.SpillMemoryMiB, "spill-memory", 256, "MiB of Arrow batches held in memory between the passes; the rest goes to temporary files (0: all)")
+	fs.Int64Var(&o.MemoryLimitMiB, "memory-limit", 1024, "soft limit of the Go heap in MiB, what the garbage collector lets it grow to (0: the Go runtime's defaults; GOGC or GOMEMLIMIT override)")
 	fs.BoolVar(&o.NoAnonymize, "no-anonymize", false, "skip anonymization (local research only; refuses release-like -out without -force)")
 	fs.BoolVar(&o.Force, "force", false, "with -no-anonymize, write even where the output looks like a release")
 	fs.StringVar(&o.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
@@ -248,6 +257,10 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 		return nil, fmt.Errorf("-row-group-rows %d: must be positive", o.RowGroupRows)
 	case o.BatchRows <= 0:
 		return nil, fmt.Errorf("-batch-rows %d: must be positive", o.BatchRows)
+	case o.MemoryLimitMiB < 0:
+		return nil, fmt.Errorf("-memory-limit %d: must not be negative", o.MemoryLimitMiB)
+	case o.SpillMemoryMiB < 0:
+		return nil, fmt.Errorf("-spill-memory %d: must not be negative", o.SpillMemoryMiB)
 	case !knownSpillCodec(o.SpillCompression):
 		return nil, fmt.Errorf("-spill-compression %q: want none, lz4 or zstd", o.SpillCompression)
 	case o.Workers < 0:
@@ -276,6 +289,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimitMiB > 0 {
+		// The builder's live heap is small next to what it allocates (Arrow
+		// batches that live for one stage): the default collector, which
+		// runs whenever the heap doubles, spent a fifth of the CPU on it.
+		// Let the heap grow to the soft limit instead; the runtime keeps to
+		// the limit by collecting more often near it.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(o.MemoryLimitMiB << 20))
 	}
 	res, err := Build(ctx, o, stderr)
 	if err != nil {

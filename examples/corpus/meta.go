@@ -201,9 +201,10 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 	}
 	lines = total.LinesRead
 	elapsed := time.Since(b.start).Seconds()
-	var rawSpill int64
+	var rawSpill, rawSpillMem int64
 	for _, s := range b.splits {
 		rawSpill += s.raw.bytes
+		rawSpillMem += s.raw.memory
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -256,6 +257,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 			"events_per_second":   float64(lines) / elapsed,
 			"input_mb_per_second": float64(inputBytes) / 1e6 / elapsed,
 			"raw_spill_bytes":     rawSpill,
+			"raw_spill_in_memory": rawSpillMem,
 			"go_heap_sys_bytes":   ms.HeapSys,
 			"peak_rss_bytes":      peakRSS(),
 			"cpu_seconds":         cpuTime().Seconds(),
@@ -305,6 +307,8 @@ func (b *builder) configDoc() any {
 		"order":               order,
 		"batch_rows":          o.BatchRows,
 		"spill_compression":   o.SpillCompression,
+		"spill_memory_mib":    o.SpillMemoryMiB,
+		"memory_limit_mib":    o.MemoryLimitMiB,
 		"shard_rows":          o.ShardRows,
 		"row_group_rows":      o.RowGroupRows,
 		"label_columns":       b.set != nil && !o.NoLabelColumns,

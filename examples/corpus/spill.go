@@ -5,32 +5,66 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// spill is a temporary Arrow IPC stream of one split's batches: written
-// once, read back any number of times, one batch at a time.
+// spill holds one split's batches between the passes: written once, read
+// back any number of times, one batch at a time, in order.
 //
-// Writing and reading it costs far less than parsing the input a second
-// time would (about 3 µs per row against about 11 µs to parse). It is LZ4
-// compressed by default: on the synthetic benchmark that is as fast as no
-// compression (LZ4 costs about what the kernel saves on page-cache writes)
-// and takes about 0.2 KB of temporary disk per raw row instead of 1.1 KB;
-// -spill-compression none or zstd choose otherwise. The files live in the
-// temporary output directory and are deleted as soon as their split is
-// encoded.
+// Batches stay in memory while the builder's spill budget (-spill-memory,
+// shared by every spill) allows; once one does not fit, it and all later
+// batches of that spill go to a temporary Arrow IPC file, so memory stays
+// bounded whatever the input size. Writing and reading the file costs far
+// less than parsing the input a second time would (about 3 µs per row
+// against about 11 µs to parse). It is LZ4 compressed by default: on the
+// synthetic benchmark that is as fast as no compression (LZ4 costs about
+// what the kernel saves on page-cache writes) and takes about 0.1 KB of
+// temporary disk per raw row; -spill-compression none or zstd choose
+// otherwise. The files live in the temporary output directory and are
+// deleted as soon as their split is encoded.
 type spill struct {
 	path    string
+	schema  *arrow.Schema
+	codec   []ipc.Option
+	budget  *spillBudget
+	held    []arrow.RecordBatch // the batches kept in memory, first in order
+	inMem   int64               // their bytes, taken from budget
+	memory  int64               // bytes ever held in memory (for stats)
 	f       *os.File
 	bw      *bufio.Writer
 	w       *ipc.Writer
 	rows    int64
 	batches int
-	bytes   int64
+	bytes   int64 // on disk
 }
+
+// spillBudget is the Arrow memory all spills may hold at once.
+type spillBudget struct{ left atomic.Int64 }
+
+func newSpillBudget(n int64) *spillBudget {
+	b := &spillBudget{}
+	b.left.Store(n)
+	return b
+}
+
+// take reserves n bytes if that many are left.
+func (b *spillBudget) take(n int64) bool {
+	for {
+		left := b.left.Load()
+		if left < n {
+			return false
+		}
+		if b.left.CompareAndSwap(left, left-n) {
+			return true
+		}
+	}
+}
+
+func (b *spillBudget) give(n int64) { b.left.Add(n) }
 
 // spillCodecs are the -spill-compression choices.
 var spillCodecs = map[string][]ipc.Option{
@@ -44,26 +78,41 @@ func knownSpillCodec(codec string) bool {
 	return ok
 }
 
-// newSpill creates the spill file at path for batches of schema sc,
-// compressed with codec (a key of spillCodecs).
-func newSpill(path string, sc *arrow.Schema, codec string) (*spill, error) {
+// newSpill returns an empty spill of batches of schema sc; its file, if
+// it needs one, is created at path and compressed with codec (a key of
+// spillCodecs).
+func newSpill(path string, sc *arrow.Schema, codec string, budget *spillBudget) (*spill, error) {
 	opts, ok := spillCodecs[codec]
 	if !ok {
 		return nil, fmt.Errorf("spill compression %q: want none, lz4 or zstd", codec)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	opts = append([]ipc.Option{ipc.WithSchema(sc)}, opts...)
-	return &spill{path: path, f: f, bw: bw, w: ipc.NewWriter(bw, opts...)}, nil
+	return &spill{path: path, schema: sc, codec: opts, budget: budget}, nil
 }
 
 // Write appends a batch (which the caller keeps).
 func (s *spill) Write(rec arrow.RecordBatch) error {
 	if rec.NumRows() == 0 {
 		return nil
+	}
+	if s.f == nil {
+		if size := recordBytes(rec); s.budget.take(size) {
+			rec.Retain()
+			s.held = append(s.held, rec)
+			s.inMem += size
+			s.memory += size
+			s.rows += rec.NumRows()
+			s.batches++
+			return nil
+		}
+		f, err := os.Create(s.path)
+		if err != nil {
+			return err
+		}
+		s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
+		s.w = ipc.NewWriter(s.bw, append([]ipc.Option{ipc.WithSchema(s.schema)}, s.codec...)...)
+	}
+	if s.w == nil {
+		return fmt.Errorf("spill %s: write after close", s.path)
 	}
 	if err := s.w.Write(rec); err != nil {
 		return fmt.Errorf("spill %s: %w", s.path, err)
@@ -73,7 +122,7 @@ func (s *spill) Write(rec arrow.RecordBatch) error {
 	return nil
 }
 
-// Close finishes the stream; the spill can then be read.
+// Close finishes the file, if any; the spill can then be read.
 func (s *spill) Close() error {
 	if s.w == nil {
 		return nil
@@ -95,15 +144,35 @@ func (s *spill) Close() error {
 	return nil
 }
 
-// Remove deletes the spill file.
+// Remove frees the batches held in memory and deletes the file.
 func (s *spill) Remove() {
 	s.Close()
-	os.Remove(s.path)
+	for _, r := range s.held {
+		r.Release()
+	}
+	s.held = nil
+	s.budget.give(s.inMem)
+	s.inMem = 0
+	if s.f != nil {
+		os.Remove(s.path)
+	}
 }
 
 // Read calls fn with every batch in order. fn owns the batch and must
 // Release it. Read stops at the first error, or when ctx is done.
 func (s *spill) Read(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	for _, rec := range s.held {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec.Retain()
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if s.f == nil {
+		return nil
+	}
 	f, err := os.Open(s.path)
 	if err != nil {
 		return err
@@ -128,4 +197,25 @@ func (s *spill) Read(ctx context.Context, mem memory.Allocator, fn func(arrow.Re
 		return fmt.Errorf("spill %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// recordBytes is the size of rec's buffers (a buffer two columns share
+// counts twice: the budget errs on the safe side).
+func recordBytes(rec arrow.RecordBatch) int64 {
+	var n int64
+	var data func(d arrow.ArrayData)
+	data = func(d arrow.ArrayData) {
+		for _, b := range d.Buffers() {
+			if b != nil {
+				n += int64(b.Len())
+			}
+		}
+		for _, c := range d.Children() {
+			data(c)
+		}
+	}
+	for _, c := range rec.Columns() {
+		data(c.Data())
+	}
+	return n
 }
