@@ -18,6 +18,18 @@
 // encodes; WithIncrementalLineage adds each batch's processes before
 // encoding it, for live streams.
 //
+// Encode reads only the raw columns [Encoder.RawColumns] names; a parser
+// that builds just those (tetraparse's Config.Columns) saves most of the
+// cost of the raw table. A batch lacking one of them, or holding it with
+// another type than the definitions', is rejected with [ErrColumn] before
+// any state changes. The identifier columns copied unchanged from raw
+// share raw's Arrow buffers.
+//
+// Each batch is encoded column by column: every recipe input is read from
+// Arrow once into a typed vector, coded in a loop that reuses the code of
+// an equal previous row (a process's events come in runs), and written
+// straight into Arrow buffers.
+//
 // Parity details worth knowing: hash buckets are BLAKE2b with an 8-byte
 // digest read big-endian modulo the capacity (empty or null input: bucket
 // 0); the gzip ratio uses an exact port of zlib 1.2.13's level-9 deflate

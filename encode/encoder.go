@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -345,13 +344,15 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	// Consecutive rows of one process share most inputs: each value below
 	// is recomputed only when its inputs differ from the previous row's.
 	var last struct {
-		valid                                     bool
-		bin, cwd, cwdNorm, et, fn, action, object string
-		binOK, cwdOK, etOK, fnOK                  bool
-		catIn, cat, addr, ip                      string
-		catNull, addrOK                           bool
-		tokenIn                                   [6]string
-		token, pair                               string
+		valid                                bool
+		cwd, cwdNorm, et, fn, action, object string
+		cwdOK, etOK, fnOK                    bool
+		catIn, cat, addr, ip                 string
+		catNull, addrOK                      bool
+		tokenIn                              [6]string
+		token, pair                          string
+		id                                   string
+		prev                                 *int64
 	}
 	for i := range n {
 		bin, binOK := binary.s[i], !binary.isNull(i)
@@ -419,10 +420,10 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 		if !last.valid || tokenIn != last.tokenIn {
 			off := len(e.arena)
 			e.arena = e.tokens.AppendToken(e.arena, action, procBase, parentBase, pathCat, ipCat, portCat)
-			last.token = arenaString(e.arena[off:])
+			last.token = unsafeString(e.arena[off:])
 			off = len(e.arena)
 			e.arena = e.tokens.AppendPair(e.arena, parentBase, procBase)
-			last.pair = arenaString(e.arena[off:])
+			last.pair = unsafeString(e.arena[off:])
 		}
 		d.token.s[i], d.pair.s[i] = last.token, last.pair
 		last.valid = true
@@ -451,8 +452,14 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 			id := execID.s[i]
 			// Update through the pointer: assigning to an existing string
 			// key makes Go store the new key, which aliases the raw batch
-			// and would keep every batch alive.
-			if prev, ok := e.prev[id]; ok {
+			// and would keep every batch alive. A run of one process's rows
+			// looks its entry up once.
+			prev, ok := last.prev, last.prev != nil && id == last.id
+			if !ok {
+				prev, ok = e.prev[id]
+			}
+			if ok {
+				last.id, last.prev = id, prev
 				dt := ts - *prev
 				if dt < 0 {
 					e.stats.NegativeDeltas++
@@ -463,6 +470,7 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 			} else {
 				v := ts
 				e.prev[strings.Clone(id)] = &v
+				last.id, last.prev = id, &v
 			}
 		}
 		d.age.i[i], d.age.null[i] = 0, true
@@ -501,11 +509,4 @@ func (e *Encoder) normalizeCwd(c string) string {
 	v = strings.Clone(v) // may alias c, which aliases the raw batch
 	e.cwdCache[strings.Clone(c)] = v
 	return v
-}
-
-func arenaString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }

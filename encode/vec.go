@@ -3,9 +3,11 @@ package encode
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 )
 
 // kind is the element type of a vec.
@@ -114,8 +116,14 @@ func (v *vec) load(a arrow.Array) error {
 	switch x := a.(type) {
 	case *array.String:
 		v.reset(kindStr, n)
-		for i := range n {
-			v.s[i] = x.Value(i)
+		if n > 0 {
+			// ValueOffsets and ValueBytes are already offset by the
+			// array's slice offset; strings view the Arrow bytes.
+			offs, data := x.ValueOffsets(), x.ValueBytes()
+			base := offs[0]
+			for i := range v.s[:n] {
+				v.s[i] = unsafeString(data[offs[i]-base : offs[i+1]-base])
+			}
 		}
 	case *array.Boolean:
 		v.reset(kindBool, n)
@@ -148,8 +156,9 @@ func (v *vec) load(a arrow.Array) error {
 	}
 	if a.NullN() > 0 {
 		null := v.nulls()
-		for i := range n {
-			null[i] = a.IsNull(i)
+		bits, off := a.NullBitmapBytes(), a.Data().Offset()
+		for i := range null {
+			null[i] = !bitutil.BitIsSet(bits, off+i)
 		}
 		// A null slot's value is unspecified in Arrow; zero it so that
 		// equal runs and combinations never read garbage.
@@ -182,4 +191,12 @@ func loadInts[T int32 | uint32 | int64 | arrow.Timestamp](v *vec, xs []T) {
 	for i, x := range xs {
 		v.i[i] = int64(x)
 	}
+}
+
+// unsafeString views b as a string; b must not change while it is used.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -33,6 +33,10 @@
 // event-time order ([TimeOrder], an external merge sort with bounded
 // memory).
 //
+// Config.Columns restricts the batches to the raw columns a consumer
+// reads (for an encoder, its RawColumns): every line is still decoded and
+// counted, only the other Arrow columns are not built.
+//
 // Reference behaviours that look like bugs are reproduced on purpose and
 // named as quirks in the schema (for instance chmod_common's path_arg is
 // not read). Where the reference would crash (a value of the wrong type for
