@@ -462,7 +462,7 @@ func (b *builder) run(ctx context.Context) error {
 			return b.forSplits(ctx, func(ctx context.Context, s *splitState) error {
 				write := b.write(s)
 				err := pipeline(ctx, func(ctx context.Context, emit func(arrow.RecordBatch) error) error {
-					return s.enc.Read(ctx, b.mem, emit)
+					return s.enc.Drain(ctx, b.mem, emit)
 				}, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 					mu.Lock()
 					out, err := b.anon.Apply(rec)
@@ -705,7 +705,7 @@ func (b *builder) encodeSplit(ctx context.Context, s *splitState, pc *progressCo
 	}
 	defer enc.Release()
 	err = pipeline(ctx, func(ctx context.Context, emit func(arrow.RecordBatch) error) error {
-		return s.raw.Read(ctx, b.mem, emit)
+		return s.raw.Drain(ctx, b.mem, emit)
 	}, func(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 		out, err := enc.Encode(raw)
 		raw.Release()

@@ -148,7 +148,9 @@ func (s *spill) Close() error {
 func (s *spill) Remove() {
 	s.Close()
 	for _, r := range s.held {
-		r.Release()
+		if r != nil { // nil: handed over by an interrupted Drain
+			r.Release()
+		}
 	}
 	s.held = nil
 	s.budget.give(s.inMem)
@@ -161,14 +163,35 @@ func (s *spill) Remove() {
 // Read calls fn with every batch in order. fn owns the batch and must
 // Release it. Read stops at the first error, or when ctx is done.
 func (s *spill) Read(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
-	for _, rec := range s.held {
+	return s.read(ctx, mem, false, fn)
+}
+
+// Drain is the last Read: the spill lets go of each batch held in memory
+// as it hands it over, returning its bytes to the budget at once (for the
+// spill the next pass writes), and holds none afterwards.
+func (s *spill) Drain(ctx context.Context, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	return s.read(ctx, mem, true, fn)
+}
+
+func (s *spill) read(ctx context.Context, mem memory.Allocator, drain bool, fn func(arrow.RecordBatch) error) error {
+	for k, rec := range s.held {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec.Retain()
+		if drain {
+			s.held[k] = nil
+			size := recordBytes(rec)
+			s.inMem -= size
+			s.budget.give(size)
+		} else {
+			rec.Retain()
+		}
 		if err := fn(rec); err != nil {
 			return err
 		}
+	}
+	if drain {
+		s.held = s.held[:0]
 	}
 	if s.f == nil {
 		return nil
