@@ -80,16 +80,21 @@
 //
 // Lineage needs every raw row before the first row can be encoded. Rather
 // than parsing the input twice (parsing is by far the most expensive
-// stage), the builder parses once and spills the raw batches to a
-// temporary Arrow IPC stream per split (LZ4, in the temporary directory,
-// about 0.2 KB per row, deleted once the split is encoded). The second
-// pass reads the spill back one batch at a time, the two splits
-// concurrently. What stays in memory is the lineage graph (about 50 bytes
-// per process plus its strings), each encoder's per-process state and
-// hash cache, a few batches in flight per pipeline stage (16,384 rows,
-// about 18 MB raw, each), and one Parquet row group per open shard: about
-// 0.4–0.6 GB peak RSS for a million events, growing with the number of
-// processes rather than of events.
+// stage), the builder parses once, building only the raw columns the
+// encoder reads, and keeps the raw batches of each split for the second
+// pass: in memory up to -spill-memory (512 MiB by default, shared by all
+// splits), then in a temporary LZ4 Arrow IPC file per split (in the
+// temporary directory, about 0.1 KB per row, deleted once the split is
+// encoded). The second pass reads them back one batch at a time, the two
+// splits concurrently; an anonymized build keeps its encoded batches the
+// same way for the third. Besides those, what stays in memory is the
+// lineage graph (about 50 bytes per process plus its strings), each
+// encoder's per-process state and caches, a few batches in flight per
+// pipeline stage (16,384 rows each), and one Parquet row group per open
+// shard. The builder lets the Go heap grow to the soft -memory-limit
+// (1 GiB) before collecting hard, unless GOGC or GOMEMLIMIT is set: about
+// 1 GB peak RSS for a million events, bounded by the limit rather than
+// the input size (a graph of many millions of processes can exceed it).
 package main
 
 import (
