@@ -166,13 +166,17 @@ func vecValues[T fixed](mem memory.Allocator, t arrow.DataType) func(*vec) (arro
 	}
 }
 
+// maxStringBytes is what a utf8 array's int32 offsets address (a variable
+// for tests).
+var maxStringBytes = math.MaxInt32
+
 // stringArray writes a string vec as a utf8 array.
 func stringArray(mem memory.Allocator, t arrow.DataType, v *vec) (arrow.Array, error) {
 	total := 0
 	for _, s := range v.s[:v.n] {
 		total += len(s)
 	}
-	if total > math.MaxInt32 {
+	if total > maxStringBytes {
 		return nil, fmt.Errorf("%d bytes of strings exceed a utf8 array's 2 GiB; encode smaller batches", total)
 	}
 	ob, offs := values[int32](mem, v.n+1)

@@ -75,10 +75,16 @@ type Encoder struct {
 	rawSchema  *arrow.Schema
 	inputs     map[string]*rawInput
 	inputOrder []*rawInput
+	scratch    []*vec // the recipes' working vecs
 	prev       map[string]*int64
 	hash       hasher
 	sizer      deflate.Sizer
 	stats      Stats
+	// pending, undo and added are the current batch's changes to stats
+	// and prev, applied or undone when the batch is done.
+	pending Stats
+	undo    []prevUndo
+	added   []string
 	// per-batch state: the batch's row count and generation, the
 	// behaviour builder's values, and the scratch of codes
 	n        int
@@ -182,13 +188,21 @@ func (e *Encoder) Tokens() *Tokens { return e.tokens }
 // Stats returns the counters so far.
 func (e *Encoder) Stats() Stats { return e.stats }
 
-// Release drops the encoder's references to the last batch. An Encoder
-// holds no Arrow memory of its own between calls; Release is kept so that
-// callers can treat it like the other Arrow objects they own.
+// Release drops the Encoder's references to the last batch it encoded
+// (between calls its scratch still views that batch's strings, which keeps
+// them from the garbage collector). An Encoder holds no Arrow memory of its
+// own; it stays usable after Release.
 func (e *Encoder) Release() {
+	vecs := []*vec{&e.d.procBase, &e.d.parentBase, &e.d.cwdNorm, &e.d.rootBase, &e.d.rootID, &e.d.pair,
+		&e.d.action, &e.d.object, &e.d.pathCat, &e.d.ipCat, &e.d.portCat, &e.d.token}
 	for _, ri := range e.inputOrder {
 		ri.arr = nil
+		vecs = append(vecs, &ri.v)
 	}
+	for _, v := range append(vecs, e.scratch...) {
+		clear(v.s[:cap(v.s)])
+	}
+	e.gen++ // nothing cached refers to the last batch any more
 }
 
 // derivedVecs holds the behaviour builder's values of a batch, one vec per
@@ -250,6 +264,10 @@ func (d *derivedVecs) reset(n int) {
 // order). The caller owns the result and must Release it. Identifier
 // columns copied unchanged from raw (event_time, proc_exec_id, proc_pid)
 // share raw's buffers, as Arrow slices do; raw may be released at once.
+//
+// A batch Encode rejects leaves the Encoder's counters and per-process
+// times as they were, so the caller may skip it or retry; with
+// WithIncrementalLineage its processes stay in the graph.
 func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if err := e.bind(raw); err != nil {
 		return nil, err
@@ -265,6 +283,15 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	e.n = int(raw.NumRows())
 	e.gen++
+	for _, ri := range e.inputOrder {
+		if e.get(ri); ri.err != nil {
+			return nil, fmt.Errorf("encode: raw column %s: %w", ri.name, ri.err)
+		}
+	}
+	// derive's changes to the per-process times and the counters are
+	// undone if a column fails (a batch whose strings outgrow an Arrow
+	// array), so that a rejected batch leaves the Encoder as it was.
+	e.undo, e.added, e.pending = e.undo[:0], e.added[:0], Stats{}
 	e.derive(lin, e.n)
 	cols := make([]arrow.Array, len(e.plans))
 	defer func() {
@@ -276,11 +303,37 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}()
 	for k, p := range e.plans {
 		if cols[k], err = e.run(p); err != nil {
+			e.rollback()
 			return nil, fmt.Errorf("encode: column %s: %w", p.col.Name, err)
 		}
 	}
-	e.stats.Rows += int64(e.n)
+	e.pending.Rows = int64(e.n)
+	e.stats.add(&e.pending)
 	return array.NewRecordBatch(e.schema, cols, int64(e.n)), nil
+}
+
+// prevUndo is an overwritten previous event time.
+type prevUndo struct {
+	p   *int64
+	old int64
+}
+
+// rollback undoes derive's changes to the per-process times.
+func (e *Encoder) rollback() {
+	for i := len(e.undo) - 1; i >= 0; i-- {
+		*e.undo[i].p = e.undo[i].old
+	}
+	for _, id := range e.added {
+		delete(e.prev, id)
+	}
+}
+
+func (s *Stats) add(d *Stats) {
+	s.Rows += d.Rows
+	s.LineageFallbackUsed += d.LineageFallbackUsed
+	s.LineageMissingParent += d.LineageMissingParent
+	s.LineageCycles += d.LineageCycles
+	s.NegativeDeltas += d.NegativeDeltas
 }
 
 // run builds one output column of the current batch.
@@ -436,13 +489,13 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 		d.rootBase.s[i], d.rootID.s[i] = l.RootBasename, l.RootExecID
 		d.fallback.b[i], d.missing.b[i], d.cycle.b[i] = l.FallbackUsed, l.MissingParent, l.Cycle
 		if l.FallbackUsed {
-			e.stats.LineageFallbackUsed++
+			e.pending.LineageFallbackUsed++
 		}
 		if l.MissingParent {
-			e.stats.LineageMissingParent++
+			e.pending.LineageMissingParent++
 		}
 		if l.Cycle {
-			e.stats.LineageCycles++
+			e.pending.LineageCycles++
 		}
 		// Per-process delta: keyed by proc_exec_id ("" is a key, null is not).
 		tsOK := !etime.isNull(i)
@@ -462,14 +515,17 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 				last.id, last.prev = id, prev
 				dt := ts - *prev
 				if dt < 0 {
-					e.stats.NegativeDeltas++
+					e.pending.NegativeDeltas++
 					dt = 0
 				}
 				d.dt.i[i], d.dt.null[i] = dt, false
+				e.undo = append(e.undo, prevUndo{prev, *prev})
 				*prev = ts
 			} else {
 				v := ts
-				e.prev[strings.Clone(id)] = &v
+				key := strings.Clone(id)
+				e.prev[key] = &v
+				e.added = append(e.added, key)
 				last.id, last.prev = id, &v
 			}
 		}

@@ -90,6 +90,13 @@ func (e *Encoder) get(ri *rawInput) *vec {
 	return &ri.v
 }
 
+// scratchVec returns a new vec of the Encoder's, which Release clears.
+func (e *Encoder) scratchVec() *vec {
+	v := &vec{}
+	e.scratch = append(e.scratch, v)
+	return v
+}
+
 // compile builds the plan of one encoded column.
 func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error) {
 	p := &colPlan{col: c, out: out}
@@ -99,6 +106,7 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 		return nil, err
 	}
 	p.input, p.kind = in, inKind
+	e.scratch = append(e.scratch, &p.mvec)
 	if dv.Input.Measure != "" {
 		if p.measure, p.kind, err = measureFn(e, dv.Input, inKind); err != nil {
 			return nil, err
@@ -107,6 +115,10 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 	if dv.Fn == "passthrough" {
 		if dv.Input.Column != "" && p.measure == nil {
 			p.shared = e.inputs[dv.Input.Column]
+		}
+		// Checked now so that Encode cannot fail on it after changing state.
+		if (p.shared == nil || !arrow.TypeEqual(p.shared.typ, out)) && !writable(p.kind, out) {
+			return nil, fmt.Errorf("passthrough of %s input to a %s column", p.kind, out)
 		}
 		p.emitVec, err = vecEmitter(e, out)
 		return p, err
@@ -241,6 +253,19 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 	return p, nil
 }
 
+// writable reports whether vecEmitter writes values of kind k as type t.
+func writable(k kind, t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING:
+		return k == kindStr
+	case arrow.BOOL:
+		return k == kindBool
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.INT32, arrow.INT64, arrow.TIMESTAMP:
+		return k == kindInt || k == kindUint
+	}
+	return false
+}
+
 // strCodes codes a string vec: null rows get null, a row equal to the one
 // before gets its code, others f's.
 func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
@@ -297,7 +322,7 @@ func (e *Encoder) compileInput(in schema.Input) (func() *vec, kind, error) {
 		}
 		return r, nil
 	}
-	out := &vec{}
+	out := e.scratchVec()
 	switch {
 	case in.Column != "":
 		r, err := raws(in.Column)

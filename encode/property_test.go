@@ -2,6 +2,8 @@ package encode
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
 	"strconv"
 	"testing"
 
@@ -262,6 +264,16 @@ func TestArrowMemoryIsReleased(t *testing.T) {
 	}
 	require.Equal(t, want, cells(out))
 	enc.Release()
+	// No scratch string views the released raw batches any more.
+	vecs := append([]*vec{&enc.d.procBase, &enc.d.cwdNorm, &enc.d.token}, enc.scratch...)
+	for _, ri := range enc.inputOrder {
+		vecs = append(vecs, &ri.v)
+	}
+	for _, v := range vecs {
+		for _, s := range v.s[:cap(v.s)] {
+			require.Empty(t, s)
+		}
+	}
 	for _, r := range out {
 		r.Release()
 	}
@@ -307,4 +319,76 @@ func TestRawColumnsAreEnough(t *testing.T) {
 		require.Equal(t, Stats{}, enc.Stats(), "no state changes on a rejected batch")
 		less.Release()
 	}
+}
+
+// TestFailedBatchLeavesNoTrace makes a batch fail after the behaviour
+// builder ran (its strings outgrow a lowered array limit): the Encoder's
+// counters and per-process times must be as before, so that encoding the
+// batch again, and the next one, gives what an Encoder that never saw the
+// failure gives.
+func TestFailedBatchLeavesNoTrace(t *testing.T) {
+	raw := synthRaw(t, 3000, 1000)
+	want, wantEnc := encodeAll(t, nil, nil, raw)
+	g := lineage.New()
+	for _, r := range raw {
+		require.NoError(t, g.AddBatch(r))
+	}
+	enc, err := New(nil, g)
+	require.NoError(t, err)
+	var got []arrow.RecordBatch
+	for i, r := range raw {
+		if i == 1 {
+			before, prev := enc.Stats(), len(enc.prev)
+			maxStringBytes = 1000
+			_, err := enc.Encode(r)
+			maxStringBytes = math.MaxInt32
+			require.ErrorContains(t, err, "exceed")
+			require.Equal(t, before, enc.Stats())
+			require.Equal(t, prev, len(enc.prev))
+		}
+		out, err := enc.Encode(r)
+		require.NoError(t, err)
+		defer out.Release()
+		got = append(got, out)
+	}
+	require.Equal(t, cells(want), cells(got))
+	require.Equal(t, wantEnc.Stats(), enc.Stats())
+}
+
+// TestSlicedInputs encodes raw batches cut at non-zero offsets (as a
+// split at a time cut makes them): the same rows as the whole batches.
+func TestSlicedInputs(t *testing.T) {
+	raw := synthRaw(t, 3000, 1000)
+	want, _ := encodeAll(t, nil, nil, raw)
+	var parts []arrow.RecordBatch
+	for _, r := range raw {
+		n := r.NumRows()
+		for _, cut := range [][2]int64{{0, 1}, {1, n / 3}, {n / 3, n / 3}, {n / 3, n}} {
+			s := r.NewSlice(cut[0], cut[1])
+			defer s.Release()
+			parts = append(parts, s)
+		}
+	}
+	got, _ := encodeAll(t, nil, nil, parts)
+	require.Equal(t, cells(want), cells(got))
+}
+
+// TestPassthroughKindIsCheckedByNew rejects, when the Encoder is built, a
+// passthrough whose input cannot be written as its column's type.
+func TestPassthroughKindIsCheckedByNew(t *testing.T) {
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(schema.Default().Document(), &doc))
+	for _, c := range doc["encoded"].(map[string]any)["columns"].([]any) {
+		col := c.(map[string]any)
+		if col["name"] == "proc_pid" {
+			col["derive"].(map[string]any)["input"] = map[string]any{"column": "proc_binary"}
+		}
+	}
+	data, err := json.Marshal(doc)
+	require.NoError(t, err)
+	defs, err := schema.Load(bytes.NewReader(data))
+	require.NoError(t, err)
+	_, err = New(defs, nil)
+	require.ErrorContains(t, err, "proc_pid")
+	require.ErrorContains(t, err, "passthrough of string input")
 }
