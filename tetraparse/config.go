@@ -36,9 +36,9 @@ type Config struct {
 	// Columns, when not empty, restricts the batches to these raw columns,
 	// in the raw schema's order. Every line is still decoded, filtered and
 	// counted; only the Arrow columns nobody reads are not built. A consumer
-	// names what it reads, such as (*encode.Encoder).RawColumns plus
-	// lineage.Columns. TimeOrder adds event_time and _source_line, which it
-	// sorts by. An unknown name is an error from New.
+	// names what it reads, such as (*encode.Encoder).RawColumns (which
+	// includes what the lineage graph reads). TimeOrder adds event_time and
+	// _source_line, which it sorts by. An unknown name is an error from New.
 	Columns []string
 	// BatchSize is the number of rows per record batch (default 65,536).
 	BatchSize int

@@ -158,43 +158,44 @@ func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 	v := a.p.Verifier()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan string)
-	errs := make(chan error, len(paths))
-	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	work := make(chan int)
+	errs := make([]error, len(paths)) // by shard, so the first failing shard is named
 	var wg sync.WaitGroup
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			v := v.Clone()
-			for path := range work {
-				err := readShard(ctx, path, a.mem, v.Reads, func(rec arrow.RecordBatch) error {
+			for i := range work {
+				err := readShard(ctx, paths[i], a.mem, v.Reads, func(rec arrow.RecordBatch) error {
 					rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
 					defer rec.Release()
 					return v.Verify(rec)
 				})
 				if err != nil {
-					errs <- fmt.Errorf("post-write check of %s: %w", filepath.Base(path), err)
+					errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[i]), err)
 					cancel()
 				}
 			}
 		}()
 	}
 feed:
-	for _, p := range paths {
+	for i := range paths {
 		select {
-		case work <- p:
+		case work <- i:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if !errors.Is(err, context.Canceled) {
-			return err // the first real failure, not a cancelled sibling
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err // a real failure, not a sibling cancelled by it
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	return ctx.Err()
 }

@@ -198,7 +198,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.Int64Var(&o.RowGroupRows, "row-group-rows", 65_536, "rows per Parquet row group (what a streaming reader holds at once)")
 	fs.IntVar(&o.BatchRows, "batch-rows", 16_384, "rows per parser batch")
 	fs.StringVar(&o.SpillCompression, "spill-compression", "lz4", "compression of the temporary spill files: lz4, zstd (least disk) or none")
-	fs.Int64Var(&o.SpillMemoryMiB, "spill-memory", 512, "MiB of Arrow batches held in memory between the passes; the rest goes to temporary files (0: all)")
+	fs.Int64Var(&o.SpillMemoryMiB, "spill-memory", 512, "MiB of Arrow batches held in memory between the passes; the rest goes to temporary files (0: every batch does)")
 	fs.Int64Var(&o.MemoryLimitMiB, "memory-limit", 1024, "soft limit of the Go heap in MiB, what the garbage collector lets it grow to (0: the Go runtime's defaults; GOGC or GOMEMLIMIT override)")
 	fs.BoolVar(&o.NoAnonymize, "no-anonymize", false, "skip anonymization (local research only; refuses release-like -out without -force)")
 	fs.BoolVar(&o.Force, "force", false, "with -no-anonymize, write even where the output looks like a release")

@@ -222,14 +222,21 @@ func (s *spill) read(ctx context.Context, mem memory.Allocator, drain bool, fn f
 	return nil
 }
 
-// recordBytes is the size of rec's buffers (a buffer two columns share
-// counts twice: the budget errs on the safe side).
+// recordBytes is the memory rec keeps alive: every buffer it refers to,
+// counted once, and for a slice of a larger buffer (the IPC reader slices
+// a whole message body; an encoded batch shares raw columns) the whole of
+// that buffer.
 func recordBytes(rec arrow.RecordBatch) int64 {
 	var n int64
+	seen := map[*memory.Buffer]bool{}
 	var data func(d arrow.ArrayData)
 	data = func(d arrow.ArrayData) {
 		for _, b := range d.Buffers() {
-			if b != nil {
+			for b != nil && b.Parent() != nil {
+				b = b.Parent()
+			}
+			if b != nil && !seen[b] {
+				seen[b] = true
 				n += int64(b.Len())
 			}
 		}
