@@ -151,36 +151,68 @@ func (a *anonymizer) Finish(dir string) (anonymize.Report, error) {
 // VerifyShards reads every written shard back from disk and runs the
 // post-write assertions over it, so that what is checked is exactly what
 // will be published (the label columns, public ATT&CK ids that the
-// policy does not classify, are left out). Shards are checked in
-// parallel, each by its own clone of the pipeline's Verifier, and only
-// the columns the Verifier reads are decoded.
+// policy does not classify, are left out). Runs of row groups are checked
+// in parallel, each by its own clone of the pipeline's Verifier, and only
+// the columns the Verifier reads are decoded. A failure names the shard
+// and the row within it; of several, the first in shard and row order.
 func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
+	// A part is a run of row groups of one shard.
+	type part struct {
+		shard    int
+		groups   []int
+		firstRow int64
+	}
+	var parts []part
+	for i, path := range paths {
+		pf, err := file.OpenParquetFile(path, true)
+		if err != nil {
+			return fmt.Errorf("post-write check of %s: %w", filepath.Base(path), err)
+		}
+		row := int64(0)
+		for g := 0; g < pf.NumRowGroups(); g += verifyGroups {
+			p := part{shard: i, firstRow: row}
+			for k := g; k < min(g+verifyGroups, pf.NumRowGroups()); k++ {
+				p.groups = append(p.groups, k)
+				row += pf.MetaData().RowGroup(k).NumRows()
+			}
+			parts = append(parts, p)
+		}
+		pf.Close()
+	}
 	v := a.p.Verifier()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan int)
-	errs := make([]error, len(paths)) // by shard, so the first failing shard is named
+	errs := make([]error, len(parts)) // by part, so the first failure is named
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+	for range min(runtime.GOMAXPROCS(0), len(parts)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			v := v.Clone()
 			for i := range work {
-				err := readShard(ctx, paths[i], a.mem, v.Reads, func(rec arrow.RecordBatch) error {
+				p := &parts[i]
+				row := p.firstRow
+				err := readShard(ctx, paths[p.shard], a.mem, v.Reads, p.groups, func(rec arrow.RecordBatch) error {
 					rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
 					defer rec.Release()
-					return v.Verify(rec)
+					err := v.Verify(rec)
+					var leak *anonymize.LeakError
+					if errors.As(err, &leak) && leak.Row >= 0 {
+						leak.Row += int(row) // the row within the shard
+					}
+					row += rec.NumRows()
+					return err
 				})
 				if err != nil {
-					errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[i]), err)
+					errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[p.shard]), err)
 					cancel()
 				}
 			}
 		}()
 	}
 feed:
-	for i := range paths {
+	for i := range parts {
 		select {
 		case work <- i:
 		case <-ctx.Done():
@@ -200,6 +232,9 @@ feed:
 	return ctx.Err()
 }
 
+// verifyGroups is how many row groups one post-write check reads.
+const verifyGroups = 4
+
 // withoutColumns returns rec without the named columns (a new reference
 // either way; the caller releases it).
 func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
@@ -215,9 +250,10 @@ func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
 	return array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
 }
 
-// readShard calls fn with the batches of one Parquet shard, one row group
-// at a time (fn must not keep them).
-func readShard(ctx context.Context, path string, mem memory.Allocator, want func(arrow.Field) bool, fn func(arrow.RecordBatch) error) error {
+// readShard calls fn with the batches of one Parquet shard (fn must not
+// keep them): the columns want accepts (nil: all) of rowGroups (nil: all),
+// in order.
+func readShard(ctx context.Context, path string, mem memory.Allocator, want func(arrow.Field) bool, rowGroups []int, fn func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, true)
 	if err != nil {
 		return err
@@ -239,7 +275,7 @@ func readShard(ctx context.Context, path string, mem memory.Allocator, want func
 			return nil
 		}
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	rr, err := fr.GetRecordReader(ctx, leaves, rowGroups)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,9 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 		}
 	}()
 	write := func(dir string, recs []arrow.RecordBatch) []string {
-		w := newShardWriter(dir, "train", 700, 256, defs.EncodedSchema().Metadata())
+		// Row groups of 64 rows: a shard's checks run in parts of
+		// verifyGroups row groups, in parallel.
+		w := newShardWriter(dir, "train", 700, 64, defs.EncodedSchema().Metadata())
 		for _, r := range recs {
 			require.NoError(t, w.Write(r))
 		}
