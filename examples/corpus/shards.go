@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // shardWriter writes one split as Parquet shards of at most rowsPerShard
@@ -25,7 +24,8 @@ import (
 // types; the schema-version metadata is also a plain key-value entry of
 // the file (tetrahids.schema_version). Row groups hold rowGroupRows rows
 // (65,536 by default: a few MB per column chunk, what a streaming reader
-// holds at once, and enough rows for good compression).
+// holds at once, and enough rows for good compression); columnWriter
+// writes a row group's columns in parallel.
 type shardWriter struct {
 	dir, split   string
 	schema       *arrow.Schema
@@ -35,7 +35,7 @@ type shardWriter struct {
 
 	f       *os.File
 	bw      *bufio.Writer
-	fw      *pqarrow.FileWriter
+	fw      *columnWriter
 	curRows int64
 	temps   []string
 	rows    int64
@@ -80,8 +80,7 @@ func (s *shardWriter) open() error {
 		return err
 	}
 	s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
-	s.fw, err = pqarrow.NewFileWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	s.fw, err = newColumnWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows))
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", name, err)
@@ -129,7 +128,7 @@ func (s *shardWriter) Write(rec arrow.RecordBatch) error {
 		if k != n {
 			part = rec.NewSlice(off, off+k)
 		}
-		err := s.fw.WriteBuffered(part)
+		err := s.fw.Write(part)
 		if part != rec {
 			part.Release()
 		}
@@ -182,7 +181,7 @@ func (s *shardWriter) Close() ([]string, error) {
 // removed anyway; this frees the file handle early).
 func (s *shardWriter) Abort() {
 	if s.fw != nil {
-		s.fw.Close()
+		s.fw.Abort()
 		s.f.Close()
 		s.fw = nil
 	}
