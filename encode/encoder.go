@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/tetrahids/tetrahids/internal/deflate"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/lineage"
@@ -39,6 +39,7 @@ type options struct {
 	incremental bool
 	mem         memory.Allocator
 	hashCache   int
+	workers     int
 }
 
 // WithIncrementalLineage makes Encode add each batch's processes to the
@@ -53,8 +54,17 @@ func WithIncrementalLineage() Option { return func(o *options) { o.incremental =
 // WithAllocator sets the Arrow allocator of the encoded batches.
 func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.mem = mem } }
 
+// WithWorkers codes a batch's columns on up to n goroutines (default 1:
+// the calling goroutine only). The behaviour builder's values, which carry
+// per-process state from row to row, are still derived first on the
+// calling goroutine; the columns are independent of one another after
+// that. For a program with idle cores, such as a corpus build whose other
+// stages are done.
+func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
 // WithHashCacheSize bounds the number of distinct hash inputs whose digest
-// is remembered (default 1<<20; 0 keeps the default, negative disables).
+// is remembered, per hashed column (default 1<<20; 0 keeps the default,
+// negative disables).
 func WithHashCacheSize(n int) Option { return func(o *options) { o.hashCache = n } }
 
 // Encoder turns raw parser batches into the encoded release table of one
@@ -77,8 +87,6 @@ type Encoder struct {
 	inputOrder []*rawInput
 	scratch    []*vec // the recipes' working vecs
 	prev       map[string]*int64
-	hash       hasher
-	sizer      deflate.Sizer
 	stats      Stats
 	// pending, undo and added are the current batch's changes to stats
 	// and prev, applied or undone when the batch is done.
@@ -93,8 +101,6 @@ type Encoder struct {
 	codes    []int64
 	arena    []byte
 	cwdCache map[string]string
-	counts   map[rune]int32
-	order    []rune
 	rawCols  map[string]arrow.Array
 }
 
@@ -115,7 +121,7 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	if o.hashCache == 0 {
 		o.hashCache = 1 << 20
 	}
-	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]*int64{}, counts: map[rune]int32{}, cwdCache: map[string]string{}}
+	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]*int64{}, cwdCache: map[string]string{}}
 	var err error
 	if e.tokens, err = NewTokens(defs); err != nil {
 		return nil, err
@@ -126,7 +132,6 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	if e.ip, err = newIPTable(&t.DstIPCategory); err != nil {
 		return nil, err
 	}
-	e.hash = newHasher(o.hashCache)
 	e.schema = defs.EncodedSchema()
 	e.rawSchema = defs.RawSchema()
 	e.inputs = map[string]*rawInput{}
@@ -301,11 +306,9 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 			}
 		}
 	}()
-	for k, p := range e.plans {
-		if cols[k], err = e.run(p); err != nil {
-			e.rollback()
-			return nil, fmt.Errorf("encode: column %s: %w", p.col.Name, err)
-		}
+	if err := e.runPlans(cols); err != nil {
+		e.rollback()
+		return nil, err
 	}
 	e.pending.Rows = int64(e.n)
 	e.stats.add(&e.pending)
@@ -336,8 +339,49 @@ func (s *Stats) add(d *Stats) {
 	s.NegativeDeltas += d.NegativeDeltas
 }
 
-// run builds one output column of the current batch.
-func (e *Encoder) run(p *colPlan) (arrow.Array, error) {
+// runPlans builds every output column of the current batch into cols,
+// on e.opts.workers goroutines; the first failing column is reported.
+func (e *Encoder) runPlans(cols []arrow.Array) error {
+	errs := make([]error, len(e.plans))
+	if e.opts.workers <= 1 {
+		for k, p := range e.plans {
+			if cols[k], errs[k] = e.run(p, &e.codes); errs[k] != nil {
+				break
+			}
+		}
+	} else {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for w := range min(e.opts.workers, len(e.plans)) {
+			wg.Add(1)
+			codes := &e.codes
+			if w > 0 {
+				codes = new([]int64)
+			}
+			go func() {
+				defer wg.Done()
+				for k := range next {
+					cols[k], errs[k] = e.run(e.plans[k], codes)
+				}
+			}()
+		}
+		for k := range e.plans {
+			next <- k
+		}
+		close(next)
+		wg.Wait()
+	}
+	for k, err := range errs {
+		if err != nil {
+			return fmt.Errorf("encode: column %s: %w", e.plans[k].col.Name, err)
+		}
+	}
+	return nil
+}
+
+// run builds one output column of the current batch; codes is the
+// goroutine's scratch.
+func (e *Encoder) run(p *colPlan, codes *[]int64) (arrow.Array, error) {
 	if p.shared != nil && arrow.TypeEqual(p.shared.arr.DataType(), p.out) {
 		p.shared.arr.Retain()
 		return p.shared.arr, nil
@@ -349,9 +393,9 @@ func (e *Encoder) run(p *colPlan) (arrow.Array, error) {
 	if p.code == nil {
 		return p.emitVec(in)
 	}
-	e.codes = grown(e.codes, e.n)
-	p.code(in, e.codes)
-	return p.emitCodes(e.codes), nil
+	*codes = grown(*codes, e.n)
+	p.code(in, *codes)
+	return p.emitCodes(*codes), nil
 }
 
 // bind maps the raw batch's columns by name and checks that every column a

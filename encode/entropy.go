@@ -5,13 +5,23 @@ import (
 	"unicode/utf8"
 )
 
+// entropyScratch is the working memory of entropy, one per column that
+// measures it (columns may be coded concurrently).
+type entropyScratch struct {
+	counts map[rune]int32
+	order  []rune
+}
+
 // entropy is the reference's Shannon entropy of s in bits per code point:
 // -Σ (c/n)·log2(c/n) over the distinct code points, summed in order of first
 // occurrence as Python's Counter iterates. math.Log2 may differ from C's
 // log2 in the last bit for some ratios; that cannot move a bucket, because
 // an entropy can only sit exactly on a bucket threshold when every ratio is
 // a power of two, where both are exact.
-func (e *Encoder) entropy(s string) float64 {
+func (e *entropyScratch) entropy(s string) float64 {
+	if e.counts == nil {
+		e.counts = map[rune]int32{}
+	}
 	counts, order := e.counts, e.order[:0]
 	defer func() { e.order = order }()
 	n := 0

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/tetrahids/tetrahids/internal/deflate"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/schema"
 )
@@ -187,12 +188,13 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 			return nil, err
 		}
 		capacity := uint64(c.Hash.Capacity)
+		h := newHasher(e.opts.hashCache) // per column: columns may be coded concurrently
 		p.code = func(in *vec, out []int64) {
 			strCodes(in, out, func(s string) int64 {
 				if s == "" {
 					return 0
 				}
-				return int64(e.hash.digest(s) % capacity)
+				return int64(h.digest(s) % capacity)
 			}, 0)
 		}
 	case "flag":
@@ -244,8 +246,10 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 			}
 		}
 		null := codes[e.sens.empty]
+		t := &e.defs.Tables.PathSensitivity
+		sens := newPathTable(nil, t.Rules, t.Empty, t.Default) // per column, for its memo
 		p.code = func(in *vec, out []int64) {
-			strCodes(in, out, func(s string) int64 { return codes[e.sens.label(s, false)] }, null)
+			strCodes(in, out, func(s string) int64 { return codes[sens.label(s, false)] }, null)
 		}
 	default:
 		return nil, fmt.Errorf("unknown derive fn %q", dv.Fn)
@@ -572,11 +576,12 @@ func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, ki
 		// Lists are read as their lengths already.
 		return func(in, _ *vec) *vec { return in }, kindInt, nil
 	case "shannon_entropy":
-		return float(newFloatMemo(), e.entropy)
+		return float(newFloatMemo(), new(entropyScratch).entropy)
 	case "gzip_ratio":
+		sizer := new(deflate.Sizer)
 		return float(newFloatMemo(), func(s string) float64 {
 			b := unsafeBytes(s)
-			return float64(e.sizer.GzipLen(b)) / float64(len(b))
+			return float64(sizer.GzipLen(b)) / float64(len(b))
 		})
 	case "basename":
 		return str(func(s string) (string, bool) { return pathx.Base(s), true })

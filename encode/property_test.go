@@ -392,3 +392,25 @@ func TestPassthroughKindIsCheckedByNew(t *testing.T) {
 	require.ErrorContains(t, err, "proc_pid")
 	require.ErrorContains(t, err, "passthrough of string input")
 }
+
+// TestWorkersGiveTheSameOutput codes the columns on several goroutines
+// (run with -race) and gets the single-goroutine output and counters.
+func TestWorkersGiveTheSameOutput(t *testing.T) {
+	raw := synthRaw(t, 4000, 700)
+	want, wantEnc := encodeAll(t, nil, nil, raw)
+	g := lineage.New()
+	for _, r := range raw {
+		require.NoError(t, g.AddBatch(r))
+	}
+	enc, err := New(nil, g, WithWorkers(4))
+	require.NoError(t, err)
+	var got []arrow.RecordBatch
+	for _, r := range raw {
+		out, err := enc.Encode(r)
+		require.NoError(t, err)
+		defer out.Release()
+		got = append(got, out)
+	}
+	require.Equal(t, cells(want), cells(got))
+	require.Equal(t, wantEnc.Stats(), enc.Stats())
+}

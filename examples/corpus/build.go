@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -696,10 +697,21 @@ func (b *builder) forSplits(ctx context.Context, fn func(context.Context, *split
 	return errors.Join(errs...)
 }
 
+// workers is -workers: the parser's files in parallel, and the columns an
+// Encoder codes at once (a split's Encoder is sequential per batch; the
+// train split, most of the rows, would otherwise leave a core idle once
+// the test split is done).
+func (b *builder) workers() int {
+	if b.o.Workers > 0 {
+		return b.o.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // encodeSplit is pass 2 for one split: raw spill → Encode (→ then, when
 // not nil) → sink, pipelined. pc counts the rows encoded.
 func (b *builder) encodeSplit(ctx context.Context, s *splitState, pc *progressCounter, then func(arrow.RecordBatch) (arrow.RecordBatch, error), sink func(arrow.RecordBatch) error) error {
-	enc, err := encode.New(b.defs, b.graph, encode.WithAllocator(b.mem))
+	enc, err := encode.New(b.defs, b.graph, encode.WithAllocator(b.mem), encode.WithWorkers(b.workers()))
 	if err != nil {
 		return err
 	}

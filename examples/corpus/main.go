@@ -204,7 +204,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Force, "force", false, "with -no-anonymize, write even where the output looks like a release")
 	fs.StringVar(&o.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
 	fs.StringVar(&o.Policy, "policy", "", "anonymization policy JSON (default: the card's release policy)")
-	fs.IntVar(&o.Workers, "workers", 0, "files parsed in parallel (default GOMAXPROCS)")
+	fs.IntVar(&o.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
