@@ -77,7 +77,6 @@ type Encoder struct {
 	opts   options
 	tokens *Tokens
 	cat    *pathTable
-	sens   *pathTable
 	ip     *ipTable
 	plans  []*colPlan
 	schema *arrow.Schema
@@ -128,7 +127,6 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	}
 	t := &defs.Tables
 	e.cat = newPathTable(&t.PathCategory.First, t.PathCategory.Rules, t.PathCategory.Empty, t.PathCategory.Default)
-	e.sens = newPathTable(nil, t.PathSensitivity.Rules, t.PathSensitivity.Empty, t.PathSensitivity.Default)
 	if e.ip, err = newIPTable(&t.DstIPCategory); err != nil {
 		return nil, err
 	}

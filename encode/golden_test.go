@@ -51,13 +51,13 @@ func parseShared(t testing.TB, rel string, batch int) []arrow.RecordBatch {
 
 // encodeAll builds the graph from seeds then inputs (the reference's batch
 // mode) and encodes inputs.
-func encodeAll(t testing.TB, defs *schema.Definitions, seeds, inputs []arrow.RecordBatch) ([]arrow.RecordBatch, *Encoder) {
+func encodeAll(t testing.TB, defs *schema.Definitions, seeds, inputs []arrow.RecordBatch, opts ...Option) ([]arrow.RecordBatch, *Encoder) {
 	t.Helper()
 	g := lineage.New()
 	for _, r := range append(append([]arrow.RecordBatch{}, seeds...), inputs...) {
 		require.NoError(t, g.AddBatch(r))
 	}
-	enc, err := New(defs, g)
+	enc, err := New(defs, g, opts...)
 	require.NoError(t, err)
 	t.Cleanup(enc.Release)
 	var out []arrow.RecordBatch

@@ -235,19 +235,20 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 		for _, code := range c.Categorical.Codes {
 			codes[code.Label] = int64(code.Code)
 		}
-		for _, r := range e.defs.Tables.PathSensitivity.Rules {
-			if _, ok := codes[r.Label]; !ok {
-				return nil, fmt.Errorf("path sensitivity label %q has no code", r.Label)
-			}
+		t := &e.defs.Tables.PathSensitivity
+		labels := []string{t.Empty, t.Default}
+		for _, r := range t.Rules {
+			labels = append(labels, r.Label)
 		}
-		for _, l := range []string{e.sens.empty, e.sens.deflt} {
+		for _, l := range labels {
 			if _, ok := codes[l]; !ok {
 				return nil, fmt.Errorf("path sensitivity label %q has no code", l)
 			}
 		}
-		null := codes[e.sens.empty]
-		t := &e.defs.Tables.PathSensitivity
-		sens := newPathTable(nil, t.Rules, t.Empty, t.Default) // per column, for its memo
+		null := codes[t.Empty]
+		// One table per column, for its memo: columns may be coded
+		// concurrently.
+		sens := newPathTable(nil, t.Rules, t.Empty, t.Default)
 		p.code = func(in *vec, out []int64) {
 			strCodes(in, out, func(s string) int64 { return codes[sens.label(s, false)] }, null)
 		}

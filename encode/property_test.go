@@ -398,19 +398,7 @@ func TestPassthroughKindIsCheckedByNew(t *testing.T) {
 func TestWorkersGiveTheSameOutput(t *testing.T) {
 	raw := synthRaw(t, 4000, 700)
 	want, wantEnc := encodeAll(t, nil, nil, raw)
-	g := lineage.New()
-	for _, r := range raw {
-		require.NoError(t, g.AddBatch(r))
-	}
-	enc, err := New(nil, g, WithWorkers(4))
-	require.NoError(t, err)
-	var got []arrow.RecordBatch
-	for _, r := range raw {
-		out, err := enc.Encode(r)
-		require.NoError(t, err)
-		defer out.Release()
-		got = append(got, out)
-	}
+	got, enc := encodeAll(t, nil, nil, raw, WithWorkers(4))
 	require.Equal(t, cells(want), cells(got))
 	require.Equal(t, wantEnc.Stats(), enc.Stats())
 }
