@@ -58,8 +58,8 @@ func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Alloc
 	}
 	mapped := make([]bool, n)
 	var missing []string
-	// col looks a column up and checks its type against the builder the
-	// appender will use.
+	// col looks a column up and checks its type against the one its
+	// appender writes.
 	col := func(name string, want string) int {
 		i, ok := sc.FieldIndices(name), false
 		if len(i) == 1 {
