@@ -298,7 +298,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimitMiB > 0 {
 		// The builder's live heap is small next to what it allocates (Arrow
 		// batches that live for one stage): the default collector, which
-		// runs whenever the heap doubles, spent a fifth of the CPU on it.
+		// runs whenever the heap doubles, cost about a sixth of the CPU
+		// (GOGC=100 against 300, 1 M events: 11.3 against 9.4 CPU seconds).
 		// Let the heap grow to the soft limit instead; the runtime keeps to
 		// the limit by collecting more often near it.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
