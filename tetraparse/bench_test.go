@@ -2,9 +2,12 @@ package tetraparse
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/tetrahids/tetrahids/internal/goldentest"
 	"github.com/tetrahids/tetrahids/internal/synth"
 )
 
@@ -57,4 +60,36 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	reportEvents(b, n)
+}
+
+// BenchmarkParseShared parses the shared realistic samples (skipped
+// without ../shared), for comparison with the generated corpus.
+func BenchmarkParseShared(b *testing.B) {
+	dir := goldentest.SharedTestdata()
+	if dir == "" {
+		b.Skip("../shared/testdata not present")
+	}
+	var data []byte
+	for _, f := range []string{"sample-train.jsonl", "sample-small.jsonl"} {
+		d, err := os.ReadFile(filepath.Join(dir, "tetragon", f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = append(data, d...)
+	}
+	lines := bytes.Count(data, []byte{'\n'})
+	p, err := New(Config{TargetInums: []uint64{4026533329, 4026533387}, Workers: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, err := range p.Records(bytes.NewReader(data), "shared.json") {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportEvents(b, lines)
 }
