@@ -54,3 +54,29 @@ func strconvAtoi(s string) (int, error) {
 	_, err := fmt.Sscan(s, &n)
 	return n, err
 }
+
+// A service that only encodes builds just the raw columns the Encoder
+// reads: the parser still decodes and counts every line.
+func ExampleEncoder_RawColumns() {
+	enc, _ := encode.New(nil, nil, encode.WithIncrementalLineage())
+	cols := enc.RawColumns()
+	p, _ := tetraparse.New(tetraparse.Config{Columns: cols})
+	fmt.Printf("the parser builds %d of %d raw columns\n", p.Schema().NumFields(), len(schema.Default().Raw.Columns))
+	line := `{"process_exec":{"process":{"exec_id":"c2g=","pid":4242,"binary":"/usr/bin/curl","start_time":"2026-04-19T21:48:02Z","ns":{"pid":{"inum":4026533329}}}},"time":"2026-04-19T21:48:02.001Z"}`
+	for raw, err := range p.Records(strings.NewReader(line), "live") {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		out, err := enc.Encode(raw)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(out.NumRows(), "row,", out.NumCols(), "encoded columns")
+		out.Release()
+	}
+	// Output:
+	// the parser builds 32 of 126 raw columns
+	// 1 row, 61 encoded columns
+}
