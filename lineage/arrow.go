@@ -121,9 +121,17 @@ func (g *Graph) ForBatch(rec arrow.RecordBatch) ([]BatchRow, error) {
 	}
 	eid, ppid, pid, pbin := cols[0], cols[1], cols[2], cols[3]
 	out := make([]BatchRow, rec.NumRows())
+	var last struct{ e, pp, p, bin NullString }
 	for i := range out {
-		pp, p := value(ppid, i), value(pid, i)
-		out[i].Row = g.ForNullable(value(eid, i), pp, p)
+		e, pp, p, bin := value(eid, i), value(ppid, i), value(pid, i), value(pbin, i)
+		// A process's events come in runs: a row whose inputs repeat the
+		// row before's has its answer.
+		if i > 0 && e == last.e && pp == last.pp && p == last.p && bin == last.bin {
+			out[i] = out[i-1]
+			continue
+		}
+		last.e, last.pp, last.p, last.bin = e, pp, p, bin
+		out[i].Row = g.ForNullable(e, pp, p)
 		out[i].ParentBasename = g.parentBasename(pp.String, p.String, pbin, i)
 	}
 	return out, nil
