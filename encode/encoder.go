@@ -437,28 +437,34 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	d := &e.d
 	d.reset(n)
 	// Consecutive rows of one process share most inputs: each value below
-	// is recomputed only when its inputs differ from the previous row's.
+	// is recomputed only when its inputs differ from the previous row's,
+	// which the input vectors' equal-run flags tell.
+	binEq, cwdEq, etEq, fnEq, addrEq := binary.equalRuns(), cwd.equalRuns(), eventType.equalRuns(), kfn.equalRuns(), daddr.equalRuns()
+	// lastPrev is the previous event time entry of row lastPrevRow.
+	idEq := execID.equalRuns()
+	var lastPrev *int64
+	lastPrevRow := -1
+	kpEq := make([][]bool, len(kpPaths))
+	for k, v := range kpPaths {
+		kpEq[k] = v.equalRuns()
+	}
 	var last struct {
-		valid                                bool
-		cwd, cwdNorm, et, fn, action, object string
-		cwdOK, etOK, fnOK                    bool
-		catIn, cat, addr, ip                 string
-		catNull, addrOK                      bool
-		tokenIn                              [6]string
-		token, pair                          string
-		id                                   string
-		prev                                 *int64
+		procBase, cwdNorm, action, object, cat, ip string
+		tokenIn                                    [6]string
+		token, pair                                string
 	}
 	for i := range n {
 		bin, binOK := binary.s[i], !binary.isNull(i)
-		var procBase string
-		if binOK && bin != "" {
-			procBase = pathx.Base(bin) // aliases raw, alive for this call
+		if !binEq[i] {
+			last.procBase = ""
+			if binOK && bin != "" {
+				last.procBase = pathx.Base(bin) // aliases raw, alive for this call
+			}
 		}
-		parentBase := lin[i].ParentBasename
+		procBase, parentBase := last.procBase, lin[i].ParentBasename
 		d.procBase.s[i], d.parentBase.s[i] = procBase, parentBase
 		c, cOK := cwd.s[i], !cwd.isNull(i)
-		if !last.valid || c != last.cwd || cOK != last.cwdOK {
+		if !cwdEq[i] {
 			last.cwdNorm = ""
 			if cOK && c != "" {
 				last.cwdNorm = e.normalizeCwd(c)
@@ -466,40 +472,43 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 		}
 		d.cwdNorm.s[i] = last.cwdNorm
 		et, etOK := eventType.s[i], !eventType.isNull(i)
-		fn, fnOK := kfn.s[i], !kfn.isNull(i)
-		if !last.valid || et != last.et || etOK != last.etOK || fn != last.fn || fnOK != last.fnOK {
+		if !etEq[i] || !fnEq[i] {
 			var etp *string
 			if etOK {
 				etp = &et
 			}
-			last.action = t.ActionFamily.Resolve(etp, fn)
-			last.object = t.ObjectCategory.Resolve(etp, fn)
+			last.action = t.ActionFamily.Resolve(etp, kfn.s[i])
+			last.object = t.ObjectCategory.Resolve(etp, kfn.s[i])
 		}
 		action := last.action
 		d.action.s[i], d.object.s[i] = action, last.object
 		// The category path: the first non-null kprobe path if non-empty,
-		// else the binary of an exec, else the cwd.
-		catIn, catNull := c, !cOK
-		kpSet := false
-		for _, v := range kpPaths {
-			if !v.isNull(i) {
-				if v.s[i] != "" {
-					catIn, catNull, kpSet = v.s[i], false, true
+		// else the binary of an exec, else the cwd. It is the previous
+		// row's when all of those are.
+		same := binEq[i] && cwdEq[i] && etEq[i]
+		for k := range kpEq {
+			same = same && kpEq[k][i]
+		}
+		if !same {
+			catIn, catNull := c, !cOK
+			kpSet := false
+			for _, v := range kpPaths {
+				if !v.isNull(i) {
+					if v.s[i] != "" {
+						catIn, catNull, kpSet = v.s[i], false, true
+					}
+					break
 				}
-				break
 			}
-		}
-		if !kpSet && etOK && et == "process_exec" && binOK && bin != "" {
-			catIn, catNull = bin, false
-		}
-		if !last.valid || catIn != last.catIn || catNull != last.catNull {
+			if !kpSet && etOK && et == "process_exec" && binOK && bin != "" {
+				catIn, catNull = bin, false
+			}
 			last.cat = e.cat.label(catIn, catNull)
 		}
 		pathCat := last.cat
 		d.pathCat.s[i] = pathCat
-		a, aOK := daddr.s[i], !daddr.isNull(i)
-		if !last.valid || a != last.addr || aOK != last.addrOK {
-			last.ip = e.ip.label(a, !aOK)
+		if !addrEq[i] {
+			last.ip = e.ip.label(daddr.s[i], daddr.isNull(i))
 		}
 		ipCat := last.ip
 		d.ipCat.s[i] = ipCat
@@ -510,22 +519,20 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 		d.portCat.s[i] = portCat
 		// Tokens and pairs are written into one arena per batch: the
 		// strings alias it (an arena that grows leaves earlier strings on
-		// the old array, which stays alive while they refer to it).
+		// the old array, which stays alive while they refer to it). The
+		// inputs are mostly the very strings of the row before, which
+		// compare at once.
 		tokenIn := [6]string{action, procBase, parentBase, pathCat, ipCat, portCat}
-		if !last.valid || tokenIn != last.tokenIn {
+		if i == 0 || tokenIn != last.tokenIn {
 			off := len(e.arena)
 			e.arena = e.tokens.AppendToken(e.arena, action, procBase, parentBase, pathCat, ipCat, portCat)
 			last.token = unsafeString(e.arena[off:])
 			off = len(e.arena)
 			e.arena = e.tokens.AppendPair(e.arena, parentBase, procBase)
 			last.pair = unsafeString(e.arena[off:])
+			last.tokenIn = tokenIn
 		}
 		d.token.s[i], d.pair.s[i] = last.token, last.pair
-		last.valid = true
-		last.cwd, last.cwdOK = c, cOK
-		last.et, last.etOK, last.fn, last.fnOK = et, etOK, fn, fnOK
-		last.catIn, last.catNull, last.addr, last.addrOK = catIn, catNull, a, aOK
-		last.tokenIn = tokenIn
 		l := &lin[i]
 		d.depth.i[i] = int64(l.Depth)
 		d.rootBase.s[i], d.rootID.s[i] = l.RootBasename, l.RootExecID
@@ -549,12 +556,13 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 			// key makes Go store the new key, which aliases the raw batch
 			// and would keep every batch alive. A run of one process's rows
 			// looks its entry up once.
-			prev, ok := last.prev, last.prev != nil && id == last.id
+			prev, ok := lastPrev, lastPrev != nil && lastPrevRow == i-1 && idEq[i]
 			if !ok {
 				prev, ok = e.prev[id]
 			}
+			lastPrevRow = i
 			if ok {
-				last.id, last.prev = id, prev
+				lastPrev = prev
 				dt := ts - *prev
 				if dt < 0 {
 					e.pending.NegativeDeltas++
@@ -568,7 +576,7 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 				key := strings.Clone(id)
 				e.prev[key] = &v
 				e.added = append(e.added, key)
-				last.id, last.prev = id, &v
+				lastPrev = &v
 			}
 		}
 		d.age.i[i], d.age.null[i] = 0, true

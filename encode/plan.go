@@ -172,11 +172,12 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 				intCodes(in, out, func(x int64) int64 { return bucket(float64(x)) }, null)
 				return
 			}
+			eq := in.equalRuns()
 			for i := range in.n {
 				switch {
 				case in.isNull(i):
 					out[i] = null
-				case i > 0 && in.same(i, i-1):
+				case eq[i]:
 					out[i] = out[i-1]
 				default:
 					out[i] = bucket(in.num(i))
@@ -274,12 +275,12 @@ func writable(k kind, t arrow.DataType) bool {
 // strCodes codes a string vec: null rows get null, a row equal to the one
 // before gets its code, others f's.
 func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
-	s, nulls := in.s[:in.n], in.null
+	s, nulls, eq := in.s[:in.n], in.null, in.equalRuns()
 	for i := range s {
 		switch {
 		case nulls != nil && nulls[i]:
 			out[i] = null
-		case i > 0 && s[i] == s[i-1] && (nulls == nil || !nulls[i-1]):
+		case eq[i]:
 			out[i] = out[i-1]
 		default:
 			out[i] = f(s[i])
@@ -289,12 +290,12 @@ func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
 
 // intCodes is strCodes for an integer vec.
 func intCodes(in *vec, out []int64, f func(int64) int64, null int64) {
-	xs, nulls := in.i[:in.n], in.null
+	xs, nulls, eq := in.i[:in.n], in.null, in.equalRuns()
 	for i := range xs {
 		switch {
 		case nulls != nil && nulls[i]:
 			out[i] = null
-		case i > 0 && xs[i] == xs[i-1] && (nulls == nil || !nulls[i-1]):
+		case eq[i]:
 			out[i] = out[i-1]
 		default:
 			out[i] = f(xs[i])
@@ -522,7 +523,15 @@ func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, ki
 		}
 		return func(in, out *vec) *vec {
 			out.reset(kindStr, in.n)
+			eq := in.equalRuns()
 			for i := range in.n {
+				if eq[i] {
+					out.s[i] = out.s[i-1]
+					if out.null != nil {
+						out.null[i] = out.null[i-1]
+					}
+					continue
+				}
 				v, ok := "", false
 				if !in.isNull(i) {
 					v, ok = f(in.s[i])
@@ -532,6 +541,7 @@ func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, ki
 				}
 				out.s[i] = v
 			}
+			out.shareRuns(in)
 			return out
 		}, kindStr, nil
 	}
@@ -541,17 +551,19 @@ func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, ki
 		}
 		return func(in, out *vec) *vec {
 			out.reset(kindFloat, in.n)
+			eq := in.equalRuns()
 			for i := range in.n {
 				switch {
 				case in.isNull(i) || in.s[i] == "":
 					out.nulls()[i] = true
 					out.f[i] = 0
-				case i > 0 && in.s[i] == in.s[i-1] && !in.isNull(i-1):
+				case eq[i]:
 					out.f[i] = out.f[i-1]
 				default:
 					out.f[i] = memo.get(in.s[i], f)
 				}
 			}
+			out.shareRuns(in)
 			return out
 		}, kindFloat, nil
 	}
@@ -568,6 +580,7 @@ func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, ki
 					out.nulls()[i] = true
 				}
 			}
+			out.shareRuns(in)
 			return out
 		}, kindInt, nil
 	case "list_length":

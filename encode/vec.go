@@ -40,12 +40,20 @@ type vec struct {
 	b    []bool
 
 	nullBuf []bool
+	// eq[i] reports that row i equals row i-1, null or not: the test that
+	// lets a column reuse the previous row's code. Computed once per batch
+	// on first use and shared by every column reading the vec, and passed
+	// on by measures (a pure function of equal rows is equal).
+	eq     []bool
+	eqBuf  []bool
+	eqDone bool
 }
 
 // reset sizes v for n rows of kind k with no nulls; the previous contents
 // are garbage.
 func (v *vec) reset(k kind, n int) {
 	v.kind, v.n, v.null = k, n, nil
+	v.eq, v.eqDone = nil, false
 	switch k {
 	case kindStr:
 		v.s = grown(v.s, n)
@@ -100,6 +108,25 @@ func (v *vec) same(i, j int) bool {
 		return v.f[i] == v.f[j]
 	}
 	return v.b[i] == v.b[j]
+}
+
+// equalRuns returns v's eq flags, computing them on first use.
+func (v *vec) equalRuns() []bool {
+	if v.eqDone {
+		return v.eq
+	}
+	v.eqBuf = grown(v.eqBuf, v.n)
+	eq := v.eqBuf
+	for i := range eq {
+		eq[i] = i > 0 && v.same(i, i-1)
+	}
+	v.eq, v.eqDone = eq, true
+	return eq
+}
+
+// shareRuns gives out, a pure function of in row by row, in's eq flags.
+func (out *vec) shareRuns(in *vec) {
+	out.eq, out.eqDone = in.equalRuns(), true
 }
 
 // grown returns s with length n, reusing its array when large enough.
