@@ -196,8 +196,7 @@ func (e *Encoder) Stats() Stats { return e.stats }
 // them from the garbage collector). An Encoder holds no Arrow memory of its
 // own; it stays usable after Release.
 func (e *Encoder) Release() {
-	vecs := []*vec{&e.d.procBase, &e.d.parentBase, &e.d.cwdNorm, &e.d.rootBase, &e.d.rootID, &e.d.pair,
-		&e.d.action, &e.d.object, &e.d.pathCat, &e.d.ipCat, &e.d.portCat, &e.d.token}
+	vecs := e.d.all()
 	for _, ri := range e.inputOrder {
 		ri.arr = nil
 		vecs = append(vecs, &ri.v)
@@ -248,6 +247,13 @@ func (d *derivedVecs) byName(name string) (*vec, kind, error) {
 	return nil, 0, fmt.Errorf("unknown derived value %q", name)
 }
 
+// all returns every derived vec.
+func (d *derivedVecs) all() []*vec {
+	return []*vec{&d.procBase, &d.parentBase, &d.cwdNorm, &d.rootBase, &d.rootID, &d.pair,
+		&d.action, &d.object, &d.pathCat, &d.ipCat, &d.portCat, &d.token,
+		&d.depth, &d.fallback, &d.missing, &d.cycle, &d.dt, &d.age}
+}
+
 func (d *derivedVecs) reset(n int) {
 	for _, v := range []*vec{&d.procBase, &d.parentBase, &d.cwdNorm, &d.rootBase, &d.rootID, &d.pair,
 		&d.action, &d.object, &d.pathCat, &d.ipCat, &d.portCat, &d.token} {
@@ -296,6 +302,16 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	// array), so that a rejected batch leaves the Encoder as it was.
 	e.undo, e.added, e.pending = e.undo[:0], e.added[:0], Stats{}
 	e.derive(lin, e.n)
+	if e.opts.workers > 1 {
+		// Columns coded concurrently share these vectors: their equal-run
+		// flags, otherwise computed on first use, must exist first.
+		for _, ri := range e.inputOrder {
+			ri.v.equalRuns()
+		}
+		for _, v := range e.d.all() {
+			v.equalRuns()
+		}
+	}
 	cols := make([]arrow.Array, len(e.plans))
 	defer func() {
 		for _, c := range cols {
