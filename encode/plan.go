@@ -168,21 +168,7 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 			return deflt
 		}
 		p.code = func(in *vec, out []int64) {
-			if in.kind == kindInt {
-				intCodes(in, out, func(x int64) int64 { return bucket(float64(x)) }, null)
-				return
-			}
-			eq := in.equalRuns()
-			for i := range in.n {
-				switch {
-				case in.isNull(i):
-					out[i] = null
-				case eq[i]:
-					out[i] = out[i-1]
-				default:
-					out[i] = bucket(in.num(i))
-				}
-			}
+			codeRuns(in, out, null, func(i int) int64 { return bucket(in.num(i)) })
 		}
 	case "hash":
 		if err := want(kindStr); err != nil {
@@ -272,35 +258,25 @@ func writable(k kind, t arrow.DataType) bool {
 	return false
 }
 
-// strCodes codes a string vec: null rows get null, a row equal to the one
-// before gets its code, others f's.
-func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
-	s, nulls, eq := in.s[:in.n], in.null, in.equalRuns()
-	for i := range s {
+// codeRuns codes the rows of in: null rows get null, a row equal to the
+// one before gets its code, others code(i).
+func codeRuns(in *vec, out []int64, null int64, code func(i int) int64) {
+	nulls, eq := in.null, in.equalRuns()
+	for i := range out[:in.n] {
 		switch {
 		case nulls != nil && nulls[i]:
 			out[i] = null
 		case eq[i]:
 			out[i] = out[i-1]
 		default:
-			out[i] = f(s[i])
+			out[i] = code(i)
 		}
 	}
 }
 
-// intCodes is strCodes for an integer vec.
-func intCodes(in *vec, out []int64, f func(int64) int64, null int64) {
-	xs, nulls, eq := in.i[:in.n], in.null, in.equalRuns()
-	for i := range xs {
-		switch {
-		case nulls != nil && nulls[i]:
-			out[i] = null
-		case eq[i]:
-			out[i] = out[i-1]
-		default:
-			out[i] = f(xs[i])
-		}
-	}
+// strCodes is codeRuns for a string vec, coding a row's value with f.
+func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
+	codeRuns(in, out, null, func(i int) int64 { return f(in.s[i]) })
 }
 
 // compileInput returns the batch input of a recipe and its kind.
