@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/internal/parallel"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/lineage"
@@ -97,7 +97,7 @@ type Encoder struct {
 	n        int
 	gen      uint64
 	d        derivedVecs
-	codes    []int64
+	codes    [][]int64 // per worker
 	arena    []byte
 	cwdCache map[string]string
 	rawCols  map[string]arrow.Array
@@ -357,34 +357,17 @@ func (s *Stats) add(d *Stats) {
 // on e.opts.workers goroutines; the first failing column is reported.
 func (e *Encoder) runPlans(cols []arrow.Array) error {
 	errs := make([]error, len(e.plans))
-	if e.opts.workers <= 1 {
-		for k, p := range e.plans {
-			if cols[k], errs[k] = e.run(p, &e.codes); errs[k] != nil {
-				break
-			}
-		}
-	} else {
-		next := make(chan int)
-		var wg sync.WaitGroup
-		for w := range min(e.opts.workers, len(e.plans)) {
-			wg.Add(1)
-			codes := &e.codes
-			if w > 0 {
-				codes = new([]int64)
-			}
-			go func() {
-				defer wg.Done()
-				for k := range next {
-					cols[k], errs[k] = e.run(e.plans[k], codes)
-				}
-			}()
-		}
-		for k := range e.plans {
-			next <- k
-		}
-		close(next)
-		wg.Wait()
+	// Each goroutine's code scratch, kept for the next batch.
+	for len(e.codes) < max(1, min(e.opts.workers, len(e.plans))) {
+		e.codes = append(e.codes, nil)
 	}
+	w := 0
+	parallel.Do(len(e.plans), e.opts.workers, func() *[]int64 {
+		w++
+		return &e.codes[w-1]
+	}, func(codes *[]int64, k int) {
+		cols[k], errs[k] = e.run(e.plans[k], codes)
+	})
 	for k, err := range errs {
 		if err != nil {
 			return fmt.Errorf("encode: column %s: %w", e.plans[k].col.Name, err)

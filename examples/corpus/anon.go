@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -18,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/tetrahids/tetrahids/anonymize"
+	"github.com/tetrahids/tetrahids/internal/parallel"
 	"github.com/tetrahids/tetrahids/labels"
 	"github.com/tetrahids/tetrahids/schema"
 )
@@ -182,45 +182,29 @@ func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 	v := a.p.Verifier()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan int)
 	errs := make([]error, len(parts)) // by part, so the first failure is named
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(parts)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v := v.Clone()
-			for i := range work {
-				p := &parts[i]
-				row := p.firstRow
-				err := readShard(ctx, paths[p.shard], a.mem, v.Reads, p.groups, func(rec arrow.RecordBatch) error {
-					rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
-					defer rec.Release()
-					err := v.Verify(rec)
-					var leak *anonymize.LeakError
-					if errors.As(err, &leak) && leak.Row >= 0 {
-						leak.Row += int(row) // the row within the shard
-					}
-					row += rec.NumRows()
-					return err
-				})
-				if err != nil {
-					errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[p.shard]), err)
-					cancel()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range parts {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
+	parallel.Do(len(parts), runtime.GOMAXPROCS(0), v.Clone, func(v *anonymize.Verifier, i int) {
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			return // another part failed: skip the rest
 		}
-	}
-	close(work)
-	wg.Wait()
+		p := &parts[i]
+		row := p.firstRow
+		err := readShard(ctx, paths[p.shard], a.mem, v.Reads, p.groups, func(rec arrow.RecordBatch) error {
+			rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
+			defer rec.Release()
+			err := v.Verify(rec)
+			var leak *anonymize.LeakError
+			if errors.As(err, &leak) && leak.Row >= 0 {
+				leak.Row += int(row) // the row within the shard
+			}
+			row += rec.NumRows()
+			return err
+		})
+		if err != nil {
+			errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[p.shard]), err)
+			cancel()
+		}
+	})
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return err // a real failure, not a sibling cancelled by it

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -15,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/tetrahids/tetrahids/internal/parallel"
 )
 
 // columnWriter writes a flat Arrow schema (no nested columns) to one
@@ -97,26 +97,16 @@ func (c *columnWriter) flush() error {
 	if err != nil {
 		return err
 	}
-	cols := make(chan int)
 	errs := make([]error, c.schema.NumFields())
-	var wg sync.WaitGroup
-	for range min(c.workers, c.schema.NumFields()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// The write context holds scratch buffers: one per worker.
-			ctx := pqarrow.NewArrowWriteContext(context.Background(), &c.arrow)
-			var def []int16
-			for i := range cols {
-				errs[i] = c.column(ctx, rgw, i, &def)
-			}
-		}()
+	type scratch struct {
+		ctx context.Context // holds the write's scratch buffers
+		def []int16
 	}
-	for i := range c.schema.NumFields() {
-		cols <- i
-	}
-	close(cols)
-	wg.Wait()
+	parallel.Do(c.schema.NumFields(), c.workers, func() *scratch {
+		return &scratch{ctx: pqarrow.NewArrowWriteContext(context.Background(), &c.arrow)}
+	}, func(s *scratch, i int) {
+		errs[i] = c.column(s.ctx, rgw, i, &s.def)
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
