@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -22,13 +23,15 @@ import (
 //
 // pqarrow's FileWriter writes a row group's columns one after another, and
 // the train split, three quarters of the rows, made its single writer the
-// longest stage of the builder's last pass. This writer produces the same
-// file: it gathers a row group's batches, then hands each column to a
-// worker that makes the calls the FileWriter would make for that column
-// (pqarrow.WriteArrowToColumn per batch, in order) on the row group's own
-// column writer; column writers of a buffered row group are independent,
-// and the file's bytes are laid out at the row group's close, in column
-// order. TestColumnWriterMatchesPqarrow checks the files byte for byte.
+// longest stage of the builder's last pass. This writer gathers a row
+// group's batches, then hands each column to a worker that writes it on the
+// row group's own column writer: int32 and string chunks through the
+// dictionary path of dictcol.go, others with the calls the FileWriter would
+// make (pqarrow.WriteArrowToColumn per batch, in order). Column writers of
+// a buffered row group are independent, and the file's bytes are laid out
+// at the row group's close, in column order. The file is the FileWriter's
+// but for the index bit widths described in dictcol.go;
+// TestColumnWriterMatchesPqarrow compares the two.
 type columnWriter struct {
 	w       *file.Writer
 	schema  *arrow.Schema
@@ -38,6 +41,18 @@ type columnWriter struct {
 	// the current row group's batches
 	pending []arrow.RecordBatch
 	rows    int64
+	// scratch is the workers' state, kept from row group to row group
+	scratch []*columnScratch
+	// dictChunks counts the column chunks written by writeDictColumn.
+	dictChunks atomic.Int64
+}
+
+// columnScratch is one worker's state.
+type columnScratch struct {
+	ctx  context.Context // holds pqarrow's scratch buffers
+	def  []int16
+	arrs []arrow.Array
+	dict dictScratch
 }
 
 // newColumnWriter starts a Parquet file of schema sc on w, storing the
@@ -98,14 +113,15 @@ func (c *columnWriter) flush() error {
 		return err
 	}
 	errs := make([]error, c.schema.NumFields())
-	type scratch struct {
-		ctx context.Context // holds the write's scratch buffers
-		def []int16
-	}
-	parallel.Do(c.schema.NumFields(), c.workers, func() *scratch {
-		return &scratch{ctx: pqarrow.NewArrowWriteContext(context.Background(), &c.arrow)}
-	}, func(s *scratch, i int) {
-		errs[i] = c.column(s.ctx, rgw, i, &s.def)
+	next := 0
+	parallel.Do(c.schema.NumFields(), c.workers, func() *columnScratch {
+		if next == len(c.scratch) {
+			c.scratch = append(c.scratch, &columnScratch{ctx: pqarrow.NewArrowWriteContext(context.Background(), &c.arrow)})
+		}
+		next++
+		return c.scratch[next-1]
+	}, func(s *columnScratch, i int) {
+		errs[i] = c.column(s, rgw, i)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -114,19 +130,29 @@ func (c *columnWriter) flush() error {
 }
 
 // column writes column i of the pending batches into its column writer.
-func (c *columnWriter) column(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, def *[]int16) error {
+func (c *columnWriter) column(s *columnScratch, rgw file.BufferedRowGroupWriter, i int) error {
 	cw, err := rgw.Column(i)
 	if err != nil {
 		return err
 	}
-	nullable := c.schema.Field(i).Nullable
+	s.arrs = s.arrs[:0]
 	for _, rec := range c.pending {
-		arr := rec.Column(i)
+		s.arrs = append(s.arrs, rec.Column(i))
+	}
+	defer clear(s.arrs)
+	if done, err := s.dict.writeDictColumn(cw, s.arrs); err != nil {
+		return fmt.Errorf("column %s: %w", c.schema.Field(i).Name, err)
+	} else if done {
+		c.dictChunks.Add(1)
+		return nil
+	}
+	nullable := c.schema.Field(i).Nullable
+	for _, arr := range s.arrs {
 		var levels []int16
 		if cw.LevelInfo().DefLevel > 0 {
 			// A flat optional column: defined (1) unless null (0), the
 			// levels pqarrow's path builder gives it.
-			levels = grownLevels(def, arr.Len())
+			levels = grownLevels(&s.def, arr.Len())
 			for k := range levels {
 				levels[k] = 1
 				if arr.IsNull(k) {
@@ -134,7 +160,7 @@ func (c *columnWriter) column(ctx context.Context, rgw file.BufferedRowGroupWrit
 				}
 			}
 		}
-		if err := pqarrow.WriteArrowToColumn(ctx, cw, arr, levels, nil, nullable); err != nil {
+		if err := pqarrow.WriteArrowToColumn(s.ctx, cw, arr, levels, nil, nullable); err != nil {
 			return fmt.Errorf("column %s: %w", c.schema.Field(i).Name, err)
 		}
 	}
