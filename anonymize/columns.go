@@ -36,6 +36,39 @@ func isFlatString(dt arrow.DataType) bool {
 	return false
 }
 
+// isCheckableString reports whether the Verifier can read a column of type
+// dt: a flat string column, or a dictionary of one (as Parquet readers
+// return dictionary-encoded columns when asked to).
+func isCheckableString(dt arrow.DataType) bool {
+	if d, ok := dt.(*arrow.DictionaryType); ok {
+		return isFlatString(d.ValueType)
+	}
+	return isFlatString(dt)
+}
+
+// checkableStrings returns a column isCheckableString accepts as the
+// strings it holds.
+func checkableStrings(a arrow.Array) stringArray {
+	if d, ok := a.(*array.Dictionary); ok {
+		return dictStrings{d, d.Dictionary().(stringArray)}
+	}
+	return a.(stringArray)
+}
+
+// dictStrings reads a dictionary-encoded string column row by row. A row
+// whose dictionary value is null reads as "", as a null row does.
+type dictStrings struct {
+	*array.Dictionary
+	values stringArray
+}
+
+func (d dictStrings) Value(i int) string {
+	if d.IsNull(i) {
+		return ""
+	}
+	return d.values.Value(d.GetValueIndex(i))
+}
+
 // stringBearing reports whether values of type dt can carry text: strings
 // and binaries, and any nested, dictionary, extension or run-end-encoded
 // type holding them. Such a column must be classified by the policy.
@@ -139,11 +172,24 @@ func gather(a stringArray, dst []string) []string {
 	dst = dst[:n]
 	// The concrete type lets the compiler inline Value: this loop runs
 	// over every string column of every batch, several times.
-	if c, ok := a.(*array.String); ok {
+	switch c := a.(type) {
+	case *array.String:
 		for i := range n {
 			dst[i] = c.Value(i)
 		}
-	} else {
+	case dictStrings:
+		if v, ok := c.values.(*array.String); ok {
+			if ix, ok := c.Indices().(*array.Int32); ok && c.NullN() == 0 {
+				for i, k := range ix.Int32Values() {
+					dst[i] = v.Value(int(k))
+				}
+				break
+			}
+		}
+		for i := range n {
+			dst[i] = c.Value(i)
+		}
+	default:
 		for i := range n {
 			dst[i] = a.Value(i)
 		}

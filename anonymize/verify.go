@@ -44,6 +44,10 @@ const memoLimit = 1 << 16
 // case-insensitive word (CheckAliasOriginal), and a policy pattern
 // (CheckPattern).
 //
+// A classified column must hold strings: plain, large or view strings, or
+// a dictionary of them, as a Parquet reader returns a dictionary-encoded
+// column when asked to (cheaper to read back than materialized strings).
+//
 // Results per distinct value are memoized, so a Verifier is cheap on
 // repetitive columns; it is not safe for concurrent use.
 type Verifier struct {
@@ -256,10 +260,10 @@ func (v *Verifier) verify(rec arrow.RecordBatch, derivation bool) error {
 		if cl == ClassDrop {
 			return &LeakError{Column: f.Name, Row: -1, Check: CheckDroppedColumn, Pattern: "class drop"}
 		}
-		if !isFlatString(f.Type) {
+		if !isCheckableString(f.Type) {
 			return &ColumnError{Column: f.Name, Type: f.Type.String(), Err: ErrColumnType}
 		}
-		col := rec.Column(ci).(stringArray)
+		col := checkableStrings(rec.Column(ci))
 		var err error
 		switch cl {
 		case ClassExecID:
@@ -407,11 +411,10 @@ func findDerivationColumns(rec arrow.RecordBatch, token bool) (*derivationColumn
 		if err != nil {
 			return nil, err
 		}
-		s, ok := a.(stringArray)
-		if !ok || !isFlatString(a.DataType()) {
+		if !isCheckableString(a.DataType()) {
 			return nil, &ColumnError{Column: name, Type: a.DataType().String(), Err: ErrColumnType}
 		}
-		return s, nil
+		return checkableStrings(a), nil
 	}
 	d := &derivationColumns{}
 	var err error

@@ -153,7 +153,8 @@ func (a *anonymizer) Finish(dir string) (anonymize.Report, error) {
 // will be published (the label columns, public ATT&CK ids that the
 // policy does not classify, are left out). Runs of row groups are checked
 // in parallel, each by its own clone of the pipeline's Verifier, and only
-// the columns the Verifier reads are decoded. A failure names the shard
+// the columns the Verifier reads are decoded, string columns as
+// dictionaries (no string is copied out of its page). A failure names the shard
 // and the row within it; of several, the first in shard and row order.
 func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 	// A part is a run of row groups of one shard.
@@ -236,28 +237,40 @@ func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
 
 // readShard calls fn with the batches of one Parquet shard (fn must not
 // keep them): the columns want accepts (nil: all) of rowGroups (nil: all),
-// in order.
+// in order, top-level string columns as dictionary arrays.
 func readShard(ctx context.Context, path string, mem memory.Allocator, want func(arrow.Field) bool, rowGroups []int, fn func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, true)
 	if err != nil {
 		return err
 	}
 	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, mem)
+	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
+	man, err := pqarrow.NewSchemaManifest(pf.MetaData().Schema, pf.MetaData().KeyValueMetadata(), &props)
 	if err != nil {
 		return err
 	}
 	var leaves []int // nil: every column
 	if want != nil {
 		leaves = []int{}
-		for i := range fr.Manifest.Fields {
-			if f := &fr.Manifest.Fields[i]; want(*f.Field) {
-				leaves = appendLeaves(leaves, f)
-			}
+	}
+	for i := range man.Fields {
+		f := &man.Fields[i]
+		if want != nil && !want(*f.Field) {
+			continue
 		}
-		if len(leaves) == 0 {
-			return nil
+		if f.IsLeaf() && f.Field.Type.ID() == arrow.STRING {
+			props.SetReadDict(f.ColIndex, true)
 		}
+		if want != nil {
+			leaves = appendLeaves(leaves, f)
+		}
+	}
+	if leaves != nil && len(leaves) == 0 {
+		return nil
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
+	if err != nil {
+		return err
 	}
 	rr, err := fr.GetRecordReader(ctx, leaves, rowGroups)
 	if err != nil {
