@@ -26,29 +26,12 @@ func ParseBytes(b []byte) (ns int64, ok bool) {
 	if n == 0 || b[n-1] != 'Z' {
 		return 0, false
 	}
-	body := b[:n-1]
-	datePart := body
-	var frac int64
-	for i, c := range body {
-		if c == '.' {
-			datePart = body[:i]
-			f, ok := parseFrac(body[i+1:])
-			if !ok {
-				return 0, false
-			}
-			frac = f
-			break
-		}
-	}
-	secs, micros, ok := parseISO(datePart)
+	secs, frac, ok := canonical(b)
 	if !ok {
-		return 0, false
-	}
-	// The reference computes int(dt.timestamp()): a float of seconds
-	// (including any ",fraction" microseconds) truncated toward zero.
-	if micros != 0 {
-		f := float64(secs) + float64(micros)/1e6
-		secs = int64(f)
+		secs, frac, ok = general(b[:n-1])
+		if !ok {
+			return 0, false
+		}
 	}
 	const limit = (1<<63 - 1) / 1_000_000_000
 	if secs > limit || secs < -limit {
@@ -59,6 +42,73 @@ func ParseBytes(b []byte) (ns int64, ok bool) {
 		return 0, false
 	}
 	return ns, true
+}
+
+// canonical reads Tetragon's own form, YYYY-MM-DDTHH:MM:SS.fffffffffZ
+// with a valid date and time, without the general reader's generality;
+// ok is false for anything else (which general then reads). It returns
+// what general returns for the same input.
+func canonical(b []byte) (secs, frac int64, ok bool) {
+	if len(b) != 30 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+		return 0, 0, false
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	f, ok7 := digits(b[20:29])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 ||
+		year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return 0, 0, false
+	}
+	days := daysFromCivil(year, month, day)
+	return days*86400 + int64(hour*3600+minute*60+sec), int64(f), true
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// proleptic Gregorian date (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y ≥ 0 here: canonical years start at 0001
+	yoe := y - era*400
+	mp := (m + 9) % 12 // March is 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097+doe) - 719468
+}
+
+// general reads every accepted form but for the final 'Z' (body): seconds
+// since the epoch and the fraction in nanoseconds.
+func general(body []byte) (secs, frac int64, ok bool) {
+	datePart := body
+	for i, c := range body {
+		if c == '.' {
+			datePart = body[:i]
+			f, ok := parseFrac(body[i+1:])
+			if !ok {
+				return 0, 0, false
+			}
+			frac = f
+			break
+		}
+	}
+	secs, micros, ok := parseISO(datePart)
+	if !ok {
+		return 0, 0, false
+	}
+	// The reference computes int(dt.timestamp()): a float of seconds
+	// (including any ",fraction" microseconds) truncated toward zero.
+	if micros != 0 {
+		f := float64(secs) + float64(micros)/1e6
+		secs = int64(f)
+	}
+	return secs, frac, true
 }
 
 // parseFrac mirrors int(frac[:9].ljust(9, "0")) for ASCII input: optional

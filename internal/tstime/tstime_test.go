@@ -1,6 +1,10 @@
 package tstime
 
-import "testing"
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
 
 // The expected values were produced by the reference's parse_tetragon_ts
 // under Python 3.11. One deliberate deviation: year 1 overflows int64
@@ -71,5 +75,40 @@ func BenchmarkParse(b *testing.B) {
 	in := []byte("2026-04-19T21:48:02.652123456Z")
 	for b.Loop() {
 		ParseBytes(in)
+	}
+}
+
+// TestCanonicalMatchesGeneral checks the fast reader of Tetragon's own form
+// against the general one on random instances of that form, valid or not
+// (months 00-19, days 00-39, hours 00-29, minutes and seconds 00-69), over
+// the whole four-digit year range and around leap days.
+func TestCanonicalMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	check := func(s string) {
+		t.Helper()
+		b := []byte(s)
+		cs, cf, cok := canonical(b)
+		gs, gf, gok := general(b[:len(b)-1])
+		if cok && (!gok || cs != gs || cf != gf) {
+			t.Fatalf("%s: canonical %d %d %v, general %d %d %v", s, cs, cf, cok, gs, gf, gok)
+		}
+		if !cok && gok && len(s) == 30 {
+			t.Fatalf("%s: canonical refused what general reads (%d %d)", s, gs, gf)
+		}
+	}
+	for range 200000 {
+		check(fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", rng.IntN(10000), rng.IntN(20), rng.IntN(40),
+			rng.IntN(30), rng.IntN(70), rng.IntN(70), rng.IntN(1_000_000_000)))
+	}
+	for _, y := range []int{1, 4, 100, 400, 1600, 1899, 1900, 1970, 1999, 2000, 2024, 2025, 2100, 2262, 2400, 9999} {
+		for _, md := range []string{"01-01", "02-28", "02-29", "03-01", "12-31"} {
+			check(fmt.Sprintf("%04d-%sT23:59:59.999999999Z", y, md))
+			check(fmt.Sprintf("%04d-%sT00:00:00.000000000Z", y, md))
+		}
+	}
+	for _, s := range []string{"2026-04-19T18:10:00.12345678xZ", "2026-04-19 18:10:00.123456789Z", "2026-04-19T18:10:00,123456789Z"} {
+		if _, _, ok := canonical([]byte(s)); ok {
+			t.Fatalf("canonical accepted %s", s)
+		}
 	}
 }
