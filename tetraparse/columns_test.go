@@ -39,11 +39,13 @@ func TestColumnsProjectTheRawTable(t *testing.T) {
 	synth.New(synth.Config{Seed: 9, Events: 3000}).WriteTo(&b)
 	full, fullStats := parseBytes(t, Config{BatchSize: 700}, b.Bytes())
 	// Out of schema order, with columns of every type and kprobe values.
-	cols := []string{"kp_mmap_prot", "proc_exec_id", "parent_cap_effective", "event_time", "exit_status", "proc_is_procfs_walk", "kp_fd_install_path"}
+	cols := []string{"kp_mmap_prot", "proc_exec_id", "parent_cap_effective", "event_time", "exit_status", "proc_is_procfs_walk", "kp_fd_install_path",
+		"parent_ns_mnt_inum", "proc_creds_euid"}
 	part, partStats := parseBytes(t, Config{BatchSize: 700, Columns: cols}, b.Bytes())
 	require.Equal(t, fullStats, partStats, "every line is still counted")
 	require.Equal(t, len(full), len(part))
-	want := []string{"event_time", "proc_exec_id", "proc_is_procfs_walk", "parent_cap_effective", "exit_status", "kp_fd_install_path", "kp_mmap_prot"}
+	want := []string{"event_time", "proc_exec_id", "proc_is_procfs_walk", "proc_creds_euid", "parent_cap_effective", "parent_ns_mnt_inum",
+		"exit_status", "kp_fd_install_path", "kp_mmap_prot"}
 	for i := range full {
 		var names []string
 		for _, f := range part[i].Schema().Fields() {

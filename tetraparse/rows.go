@@ -17,6 +17,9 @@ type procCols struct {
 	nsInum                                                                   [7]int // pid mnt net user uts ipc cgroup
 	nsIsHost                                                                 [3]int // pid user time
 	creds                                                                    [8]int
+	// anyNS and anyCreds report whether a namespace or credentials column
+	// is built, so that a projection without them skips their loops.
+	anyNS, anyCreds bool
 }
 
 // rowBuilder appends Events to column buffers in the raw schema, indexed
@@ -96,6 +99,12 @@ func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Alloc
 		}
 		for i, k := range credNames {
 			c.creds[i] = col(p+"creds_"+k, "uint32")
+		}
+		for _, i := range c.nsInum {
+			c.anyNS = c.anyNS || b.cols[i] != nil
+		}
+		for _, i := range c.creds {
+			c.anyCreds = c.anyCreds || b.cols[i] != nil
 		}
 	}
 	b.exitStatus, b.exitSignal = col("exit_status", "int32"), col("exit_signal", "utf8")
@@ -226,14 +235,18 @@ func (b *rowBuilder) appendProc(c *procCols, p *Process, kind Kind) {
 	b.strList(c.capEffective, p.CapEffective)
 	b.strList(c.capInheritable, p.CapInheritable)
 	ns := &p.NS
-	for i := range c.nsInum {
-		b.optU64(c.nsInum[i], ns.field(i).Inum)
+	if c.anyNS {
+		for i := range c.nsInum {
+			b.optU64(c.nsInum[i], ns.field(i).Inum)
+		}
 	}
 	b.appendBool(c.nsIsHost[0], ns.PID.IsHost)
 	b.appendBool(c.nsIsHost[1], ns.User.IsHost)
 	b.appendBool(c.nsIsHost[2], ns.Time.IsHost)
-	for i := range c.creds {
-		b.optU32(c.creds[i], *p.Creds.field(i))
+	if c.anyCreds {
+		for i := range c.creds {
+			b.optU32(c.creds[i], *p.Creds.field(i))
+		}
 	}
 }
 
