@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,27 +48,77 @@ func isCheckableString(dt arrow.DataType) bool {
 }
 
 // checkableStrings returns a column isCheckableString accepts as the
-// strings it holds.
-func checkableStrings(a arrow.Array) stringArray {
-	if d, ok := a.(*array.Dictionary); ok {
-		return dictStrings{d, d.Dictionary().(stringArray)}
+// strings of its rows, or a *ColumnError for a dictionary column with an
+// index outside its dictionary (which would name no value at all).
+func checkableStrings(name string, a arrow.Array) (stringArray, error) {
+	d, ok := a.(*array.Dictionary)
+	if !ok {
+		return a.(stringArray), nil
 	}
-	return a.(stringArray)
+	values := d.Dictionary().(stringArray)
+	for i := range d.Len() {
+		if d.IsNull(i) {
+			continue
+		}
+		if k := d.GetValueIndex(i); k < 0 || k >= values.Len() {
+			return nil, &ColumnError{Column: name, Type: a.DataType().String(),
+				Err: fmt.Errorf("%w: row %d has dictionary index %d, outside a dictionary of %d", ErrColumnType, i, k, values.Len())}
+		}
+	}
+	return dictStrings{d, values}, nil
 }
 
-// dictStrings reads a dictionary-encoded string column row by row. A row
-// whose dictionary value is null reads as "", as a null row does.
+// dictStrings reads a dictionary-encoded string column row by row: a row
+// is null when its index is null or names a null dictionary entry.
 type dictStrings struct {
 	*array.Dictionary
 	values stringArray
 }
 
+// IsNull reports whether row i is null.
+func (d dictStrings) IsNull(i int) bool {
+	return d.Dictionary.IsNull(i) || d.values.IsNull(d.GetValueIndex(i))
+}
+
+// NullN counts the null rows.
+func (d dictStrings) NullN() int {
+	if d.values.NullN() == 0 {
+		return d.Dictionary.NullN()
+	}
+	n := 0
+	for i := range d.Len() {
+		if d.IsNull(i) {
+			n++
+		}
+	}
+	return n
+}
+
+// Value returns row i's string ("" for a null row).
 func (d dictStrings) Value(i int) string {
 	if d.IsNull(i) {
 		return ""
 	}
 	return d.values.Value(d.GetValueIndex(i))
 }
+
+// firstRow returns the first row whose index is entry, or -1.
+func (d dictStrings) firstRow(entry int) int {
+	for i := range d.Len() {
+		if !d.Dictionary.IsNull(i) && d.GetValueIndex(i) == entry {
+			return i
+		}
+	}
+	return -1
+}
+
+// everyEntry presents a dictionary's entries as a column without nulls,
+// so that a check reads the bytes of every entry, null ones included: a
+// writer may publish the whole dictionary, used or not.
+type everyEntry struct{ stringArray }
+
+func (everyEntry) NullN() int      { return 0 }
+func (everyEntry) IsNull(int) bool { return false }
 
 // stringBearing reports whether values of type dt can carry text: strings
 // and binaries, and any nested, dictionary, extension or run-end-encoded
@@ -179,7 +230,7 @@ func gather(a stringArray, dst []string) []string {
 		}
 	case dictStrings:
 		if v, ok := c.values.(*array.String); ok {
-			if ix, ok := c.Indices().(*array.Int32); ok && c.NullN() == 0 {
+			if ix, ok := c.Indices().(*array.Int32); ok && c.Dictionary.NullN() == 0 && v.NullN() == 0 {
 				for i, k := range ix.Int32Values() {
 					dst[i] = v.Value(int(k))
 				}

@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,6 +48,10 @@ const memoLimit = 1 << 16
 // A classified column must hold strings: plain, large or view strings, or
 // a dictionary of them, as a Parquet reader returns a dictionary-encoded
 // column when asked to (cheaper to read back than materialized strings).
+// In a dictionary column every entry is checked, whether a row uses it or
+// not and even when it is null (a writer may publish the whole
+// dictionary); a failing entry is reported at the first row that uses it,
+// or at row -1. An index outside the dictionary is a *ColumnError.
 //
 // Results per distinct value are memoized, so a Verifier is cheap on
 // repetitive columns; it is not safe for concurrent use.
@@ -263,8 +268,16 @@ func (v *Verifier) verify(rec arrow.RecordBatch, derivation bool) error {
 		if !isCheckableString(f.Type) {
 			return &ColumnError{Column: f.Name, Type: f.Type.String(), Err: ErrColumnType}
 		}
-		col := checkableStrings(rec.Column(ci))
-		var err error
+		col, err := checkableStrings(f.Name, rec.Column(ci))
+		if err != nil {
+			return err
+		}
+		if d, ok := col.(dictStrings); ok {
+			if err := v.checkDictionary(rec, f.Name, cl, d, n, derivation); err != nil {
+				return err
+			}
+			continue
+		}
 		switch cl {
 		case ClassExecID:
 			err = v.checkExecIDs(f.Name, col, n)
@@ -285,6 +298,31 @@ func (v *Verifier) verify(rec arrow.RecordBatch, derivation bool) error {
 		}
 	}
 	return nil
+}
+
+// checkDictionary checks a dictionary-encoded column: for a pair or token
+// each row's derivation, then every entry of the dictionary, used by a row
+// or not and null or not (a writer may publish the whole dictionary). A
+// failing entry is reported at the first row that uses it, or at row -1.
+func (v *Verifier) checkDictionary(rec arrow.RecordBatch, name string, cl Class, d dictStrings, n int, derivation bool) error {
+	if (cl == ClassPair || cl == ClassToken) && derivation {
+		if err := v.checkDerivation(rec, name, cl, d, n); err != nil {
+			return err
+		}
+	}
+	entries := everyEntry{d.values}
+	var err error
+	switch cl {
+	case ClassExecID:
+		err = v.checkExecIDs(name, entries, entries.Len())
+	default:
+		err = v.checkValues(name, entries, entries.Len(), cl == ClassBasename)
+	}
+	var leak *LeakError
+	if errors.As(err, &leak) && leak.Row >= 0 {
+		leak.Row = d.firstRow(leak.Row)
+	}
+	return err
 }
 
 // Verify checks one released batch against policy and the alias map; a
@@ -414,7 +452,7 @@ func findDerivationColumns(rec arrow.RecordBatch, token bool) (*derivationColumn
 		if !isCheckableString(a.DataType()) {
 			return nil, &ColumnError{Column: name, Type: a.DataType().String(), Err: ErrColumnType}
 		}
-		return checkableStrings(a), nil
+		return checkableStrings(name, a)
 	}
 	d := &derivationColumns{}
 	var err error

@@ -23,7 +23,17 @@ func TestVerifyWrittenShards(t *testing.T) {
 	for _, r := range out {
 		require.NoError(t, v.Verify(r))
 		require.NoError(t, Verify(r, leakPolicy(), m))
-		require.NoError(t, v.Verify(dictEncoded(t, r)))
+	}
+	fresh := func() *Verifier {
+		v, err := NewVerifier(leakPolicy(), m, nil)
+		require.NoError(t, err)
+		return v
+	}
+	for _, it := range []arrow.DataType{arrow.PrimitiveTypes.Int16, arrow.PrimitiveTypes.Int32, arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Int64} {
+		vd := fresh()
+		for _, r := range out {
+			require.NoError(t, vd.Verify(dictEncoded(t, r, it)), "%s indices", it)
+		}
 	}
 	rec := out[0]
 	custom := ""
@@ -56,8 +66,15 @@ func TestVerifyWrittenShards(t *testing.T) {
 	} {
 		tampered := tamper(tc.column, 3, tc.value)
 		err := v.Verify(tampered)
-		// The same leak, reported the same way, in dictionary columns.
-		require.Equal(t, err, v.Verify(dictEncoded(t, tampered)), tc.column)
+		// The same leak, reported the same way, in dictionary columns
+		// (checked by a Verifier that has memoized nothing), and in a
+		// slice of the batch.
+		require.Equal(t, err, fresh().Verify(dictEncoded(t, tampered, arrow.PrimitiveTypes.Int32)), tc.column)
+		sliced := tampered.NewSlice(2, tampered.NumRows())
+		t.Cleanup(sliced.Release)
+		plainErr := fresh().Verify(sliced)
+		require.Error(t, plainErr)
+		require.Equal(t, plainErr, fresh().Verify(dictEncoded(t, sliced, arrow.PrimitiveTypes.Int16)), tc.column)
 		var leak *LeakError
 		require.ErrorAs(t, err, &leak, tc.column)
 		require.Equal(t, tc.column, leak.Column)
@@ -168,34 +185,165 @@ func TestVerifierClonesRunConcurrently(t *testing.T) {
 	}
 }
 
-// dictEncoded returns rec with every string column dictionary-encoded, as
-// a Parquet reader asked for dictionaries returns it.
-func dictEncoded(t *testing.T, rec arrow.RecordBatch) arrow.RecordBatch {
+// dictEncoded returns rec with every string column dictionary-encoded with
+// indices of type it, as a Parquet reader asked for dictionaries returns
+// it; each dictionary gets one more entry no row uses (a duplicate of the
+// first value: it must pass the checks the other entries pass).
+func dictEncoded(t *testing.T, rec arrow.RecordBatch, it arrow.DataType) arrow.RecordBatch {
+	t.Helper()
+	return dictEncodedWith(t, rec, it, nil)
+}
+
+// dictEncodedWith is dictEncoded with a hook that may change each
+// column's dictionary values before the array is built.
+func dictEncodedWith(t *testing.T, rec arrow.RecordBatch, it arrow.DataType, edit func(name string, values arrow.Array, indices []int) (arrow.Array, []int)) arrow.RecordBatch {
 	t.Helper()
 	sc := rec.Schema()
 	fields := slices.Clone(sc.Fields())
 	cols := slices.Clone(rec.Columns())
+	mem := memory.DefaultAllocator
 	for i, f := range fields {
 		if f.Type.ID() != arrow.STRING {
 			continue
 		}
-		dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
-		b := array.NewDictionaryBuilder(memory.DefaultAllocator, dt).(*array.BinaryDictionaryBuilder)
 		s := cols[i].(*array.String)
+		seen := map[string]int{}
+		vb := array.NewStringBuilder(mem)
+		idx := make([]int, s.Len())
 		for r := range s.Len() {
+			idx[r] = -1
 			if s.IsNull(r) {
-				b.AppendNull()
-			} else {
-				require.NoError(t, b.AppendString(s.Value(r)))
+				continue
+			}
+			k, ok := seen[s.Value(r)]
+			if !ok {
+				k = len(seen)
+				seen[s.Value(r)] = k
+				vb.Append(s.Value(r))
+			}
+			idx[r] = k
+		}
+		if s.Len() > 0 && s.IsValid(0) {
+			vb.Append(s.Value(0)) // a duplicate entry no row uses
+		}
+		values := vb.NewArray()
+		vb.Release()
+		if edit != nil {
+			values, idx = edit(f.Name, values, idx)
+		}
+		ib := array.NewBuilder(mem, it)
+		for _, k := range idx {
+			// Null rows get index -1 here; the validity below hides it.
+			switch b := ib.(type) {
+			case *array.Int16Builder:
+				b.Append(int16(k))
+			case *array.Int32Builder:
+				b.Append(int32(k))
+			case *array.Uint32Builder:
+				b.Append(uint32(k))
+			case *array.Int64Builder:
+				b.Append(int64(k))
+			default:
+				t.Fatalf("index type %s", it)
 			}
 		}
-		cols[i] = b.NewArray()
+		indices := ib.NewArray()
+		ib.Release()
+		// Nulls where idx is -1.
+		valid := make([]byte, (len(idx)+7)/8)
+		nulls := 0
+		for r, k := range idx {
+			if k >= 0 {
+				valid[r/8] |= 1 << (r % 8)
+			} else {
+				nulls++
+			}
+		}
+		bufs := slices.Clone(indices.Data().Buffers())
+		bufs[0] = memory.NewBufferBytes(valid)
+		dt := &arrow.DictionaryType{IndexType: it, ValueType: arrow.BinaryTypes.String}
+		data := array.NewData(dt, len(idx), bufs, nil, nulls, 0)
+		data.SetDictionary(values.Data())
+		cols[i] = array.MakeFromData(data)
+		data.Release()
+		indices.Release()
+		values.Release()
 		t.Cleanup(cols[i].Release)
-		b.Release()
 		fields[i].Type = dt
 	}
 	md := sc.Metadata()
 	out := array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
 	t.Cleanup(out.Release)
 	return out
+}
+
+// TestVerifyDictionaryEntries: in a dictionary column every entry is
+// checked, whether a row uses it or not and whether it is null or not,
+// and an index outside the dictionary is an error, not a panic.
+func TestVerifyDictionaryEntries(t *testing.T) {
+	out, m, _ := twoPass(t, leakPolicy(), plantedInput(t, 1000))
+	v, err := NewVerifier(leakPolicy(), m, nil)
+	require.NoError(t, err)
+	rec := out[0]
+	planted := "OTHER " + plantMAC
+	// plant returns path_category's dictionary with planted appended:
+	// a valid entry, or a null one that still holds the bytes.
+	plant := func(values arrow.Array, null bool) arrow.Array {
+		b := array.NewStringBuilder(memory.DefaultAllocator)
+		defer b.Release()
+		for i := range values.Len() {
+			b.Append(values.(*array.String).Value(i))
+		}
+		b.Append(planted)
+		values.Release()
+		withBytes := b.NewArray()
+		if !null {
+			return withBytes
+		}
+		defer withBytes.Release()
+		n := withBytes.Len()
+		valid := make([]byte, (n+7)/8)
+		for i := range n - 1 {
+			valid[i/8] |= 1 << (i % 8)
+		}
+		bufs := slices.Clone(withBytes.Data().Buffers())
+		bufs[0] = memory.NewBufferBytes(valid)
+		d := array.NewData(arrow.BinaryTypes.String, n, bufs, nil, 1, 0)
+		defer d.Release()
+		return array.MakeFromData(d)
+	}
+	// An entry no row uses.
+	unused := dictEncodedWith(t, rec, arrow.PrimitiveTypes.Int32, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
+		if name != "path_category" {
+			return values, idx
+		}
+		return plant(values, false), idx
+	})
+	var leak *LeakError
+	require.ErrorAs(t, v.Verify(unused), &leak)
+	require.Equal(t, LeakError{Column: "path_category", Row: -1, Check: CheckForbidden, Pattern: plantMAC}, *leak)
+	// A null entry holding the planted bytes, used by row 7 (which reads
+	// as null).
+	nullEntry := dictEncodedWith(t, rec, arrow.PrimitiveTypes.Int32, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
+		if name != "path_category" {
+			return values, idx
+		}
+		idx[7] = values.Len()
+		return plant(values, true), idx
+	})
+	require.ErrorAs(t, v.Verify(nullEntry), &leak)
+	require.Equal(t, LeakError{Column: "path_category", Row: 7, Check: CheckForbidden, Pattern: plantMAC}, *leak)
+	// An index outside the dictionary.
+	outside := dictEncodedWith(t, rec, arrow.PrimitiveTypes.Int32, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
+		if name == "proc_cwd_normalized" {
+			idx[5] = values.Len()
+		}
+		return values, idx
+	})
+	err = v.Verify(outside)
+	var ce *ColumnError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "proc_cwd_normalized", ce.Column)
+	require.ErrorIs(t, err, ErrColumnType)
+	require.ErrorContains(t, err, "row 5")
 }
