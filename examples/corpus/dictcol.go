@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unsafe"
@@ -37,9 +38,12 @@ import (
 // TestColumnWriterMatchesPqarrow and TestColumnWriterDictionaryEdges check
 // all of this against pqarrow's FileWriter.
 //
-// A chunk whose dictionary would reach the dictionary page size limit (where
-// the dense path falls back to plain encoding part way through), or that
-// holds only nulls, is left to the dense path, as is every other type.
+// Left to the dense path: every other type; a chunk whose dictionary would
+// reach the dictionary page size limit (where the dense path falls back to
+// plain encoding part way through) or that holds only nulls; columns for
+// which arrow-go weighs dropping the dictionary before the first page
+// (uncompressed ones); and string arrays of only empty values over a nil
+// byte buffer (whose dense statistics differ).
 
 // dictEncoder is the part of arrow-go's dictionary encoder (of an internal
 // type) that this writer drives.
@@ -57,8 +61,9 @@ const smallCodes = 1 << 16
 // dictScratch holds one worker's buffers, reused from chunk to chunk.
 type dictScratch struct {
 	// idx holds each row's dictionary index (0 for nulls), per pending
-	// array, after as many padding slots as the array's offset so that an
-	// indices array can share the array's validity bitmap.
+	// array, after offset%8 padding slots (the array's offset within the
+	// byte of its validity bitmap) so that an indices array can share the
+	// array's bitmap.
 	idx    []int32
 	starts []int // where each pending array's slots begin in idx
 	// integer columns, as the INT32 values Parquet stores
@@ -83,6 +88,12 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 	if !ok || enc.Encoding() != parquet.Encodings.PlainDict || enc.NumEntries() != 0 || len(arrs) == 0 {
 		return false, nil
 	}
+	props := cw.Properties()
+	if props.DictionaryCostFallbackEnabledFor(cw.Descr().Path()) {
+		// The dense path may drop the dictionary before its first page
+		// when it saves no space (uncompressed columns): its call.
+		return false, nil
+	}
 	defined := cw.LevelInfo().DefLevel > 0
 	if !defined {
 		for _, a := range arrs {
@@ -91,7 +102,6 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 			}
 		}
 	}
-	props := cw.Properties()
 	var (
 		dict     arrow.Array
 		dictSize int
@@ -119,11 +129,20 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 		if cw.Descr().SortOrder() != schema.SortUNSIGNED {
 			return false, nil
 		}
+		for _, a := range arrs {
+			if b := a.Data().Buffers()[2]; b != nil && b.Bytes() == nil {
+				// Only empty strings, over no bytes at all: the dense
+				// path's values are then nil slices, which its
+				// statistics take for "no value".
+				return false, nil
+			}
+		}
 		dictSize = d.stringDict(arrs)
+		defer clear(d.views) // they view the batches, which the caller releases
 		if len(d.views) == 0 || int64(dictSize) >= props.DictionaryPageSizeLimit() {
 			return false, nil
 		}
-		dict = stringArray(d.views)
+		dict = stringArray(props.Allocator(), d.views)
 		d.rankStrings()
 	default:
 		return false, nil
@@ -132,10 +151,19 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 	if err := enc.PutDictionary(dict); err != nil {
 		return true, err
 	}
+	if enc.NumEntries() != dict.Len() {
+		return true, fmt.Errorf("dictionary of %d values has %d entries", dict.Len(), enc.NumEntries())
+	}
 	batch := props.WriteBatchSize()
 	for a, arr := range arrs {
 		data := arr.Data()
-		off0 := data.Offset()
+		// The indices array shares arr's validity bitmap from the byte
+		// holding arr's first row, and so starts at bit off0.
+		off0 := data.Offset() % 8
+		var valid *memory.Buffer
+		if b := data.Buffers()[0]; b != nil {
+			valid = memory.NewBufferBytes(b.Bytes()[data.Offset()/8:])
+		}
 		idx := d.idx[d.starts[a] : d.starts[a]+off0+arr.Len()]
 		idxBuf := memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))
 		for off := 0; off < arr.Len(); off += int(batch) {
@@ -155,7 +183,7 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 			rows := idx[off0+off : off0+off+n]
 			d.batchStats(cw, enc, arr, off, rows, nulls)
 			ind := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, n,
-				[]*memory.Buffer{data.Buffers()[0], idxBuf}, nil, nulls, off0+off))
+				[]*memory.Buffer{valid, idxBuf}, nil, nulls, off0+off))
 			err := cw.WriteDictIndices(ind, levels, nil)
 			ind.Release()
 			if err != nil {
@@ -236,7 +264,7 @@ func (d *dictScratch) intDict(arrs []arrow.Array) bool {
 	r := intRun{ix: -1}
 	for _, arr := range arrs {
 		d.starts = append(d.starts, len(d.idx))
-		d.idx = append(d.idx, make([]int32, arr.Data().Offset())...)
+		d.idx = append(d.idx, make([]int32, arr.Data().Offset()%8)...)
 		switch a := arr.(type) {
 		case *array.Int8:
 			appendIndices(d, &r, a, a.Int8Values())
@@ -311,7 +339,7 @@ func (d *dictScratch) stringDict(arrs []arrow.Array) int {
 	for _, arr := range arrs {
 		a := arr.(*array.String)
 		d.starts = append(d.starts, len(d.idx))
-		d.idx = append(d.idx, make([]int32, a.Data().Offset())...)
+		d.idx = append(d.idx, make([]int32, a.Data().Offset()%8)...)
 		nulls := a.NullN() > 0
 		for k := range a.Len() {
 			if nulls && a.IsNull(k) {
@@ -361,8 +389,8 @@ func byteArray(s string) parquet.ByteArray {
 }
 
 // stringArray returns a new string array of vs (copied).
-func stringArray(vs []string) arrow.Array {
-	b := array.NewStringBuilder(memory.DefaultAllocator)
+func stringArray(mem memory.Allocator, vs []string) arrow.Array {
+	b := array.NewStringBuilder(mem)
 	defer b.Release()
 	b.AppendValues(vs, nil)
 	return b.NewArray()

@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -30,7 +32,7 @@ func TestColumnWriterMatchesPqarrow(t *testing.T) {
 	sc := recs[0].Schema()
 	batches := slices777(t, recs...)
 	for _, rowGroup := range []int64{1000, 777 * 2, 1 << 16} {
-		want, got, dictChunks := writeBoth(t, sc, batches, rowGroup)
+		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup))
 		requireSameParquet(t, want, got, "row groups of %d", rowGroup)
 		pf, err := file.NewParquetReader(bytes.NewReader(got))
 		require.NoError(t, err)
@@ -55,9 +57,9 @@ func slices777(t *testing.T, recs ...arrow.RecordBatch) []arrow.RecordBatch {
 
 // writeBoth writes batches with pqarrow's FileWriter (want) and with
 // columnWriter (got, and how many chunks took the dictionary path).
-func writeBoth(t *testing.T, sc *arrow.Schema, batches []arrow.RecordBatch, rowGroup int64) (want, got []byte, dictChunks int64) {
+func writeBoth(t *testing.T, sc *arrow.Schema, batches []arrow.RecordBatch, props *parquet.WriterProperties) (want, got []byte, dictChunks int64) {
 	var wb bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(sc, &wb, writerProps(sc, rowGroup), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(sc, &wb, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	require.NoError(t, err)
 	for _, b := range batches {
 		require.NoError(t, fw.WriteBuffered(b))
@@ -65,7 +67,7 @@ func writeBoth(t *testing.T, sc *arrow.Schema, batches []arrow.RecordBatch, rowG
 	require.NoError(t, fw.Close())
 
 	var gb bytes.Buffer
-	cw, err := newColumnWriter(sc, &gb, writerProps(sc, rowGroup))
+	cw, err := newColumnWriter(sc, &gb, props)
 	require.NoError(t, err)
 	for _, b := range batches {
 		require.NoError(t, cw.Write(b))
@@ -137,11 +139,19 @@ func TestColumnWriterDictionaryEdges(t *testing.T) {
 			b.Field(10).(*array.Int16Builder).Append(int16(rng.IntN(1000) - 500))
 		}
 	}
-	rec := b.NewRecordBatch()
+	built := b.NewRecordBatch()
+	defer built.Release()
+	// Empty strings over a byte buffer without bytes (not what a builder
+	// makes): the dense path's statistics see no value at all.
+	offs := memory.NewBufferBytes(make([]byte, 4*(rows+1)))
+	empties := array.NewStringData(array.NewData(arrow.BinaryTypes.String, rows, []*memory.Buffer{nil, offs, memory.NewBufferBytes(nil)}, nil, 0, 0))
+	defer empties.Release()
+	sc = arrow.NewSchema(append(sc.Fields(), arrow.Field{Name: "empties", Type: arrow.BinaryTypes.String}), nil)
+	rec := array.NewRecordBatch(sc, append(built.Columns(), empties), rows)
 	defer rec.Release()
 	batches := slices777(t, rec)
 	for _, rowGroup := range []int64{1000, 10000, 1 << 16} {
-		want, got, dictChunks := writeBoth(t, sc, batches, rowGroup)
+		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup))
 		groups := (rows + rowGroup - 1) / rowGroup
 		// Unique only in row groups of 1,000 (in larger ones its
 		// dictionary passes the limit), where four chunks of opt_code and
@@ -152,6 +162,22 @@ func TestColumnWriterDictionaryEdges(t *testing.T) {
 		}
 		require.Equal(t, chunks, dictChunks, "row groups of %d", rowGroup)
 		requireSameParquet(t, want, got, "row groups of %d", rowGroup)
+	}
+	// Other writer settings: data pages v2 take the dictionary path too;
+	// uncompressed columns, where arrow-go may drop a dictionary that
+	// saves no space, are left to the dense path.
+	for _, tc := range []struct {
+		name  string
+		props *parquet.WriterProperties
+		dict  bool
+	}{
+		{"v2", parquet.NewWriterProperties(parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithCompression(compress.Codecs.Snappy),
+			parquet.WithDictionaryDefault(true), parquet.WithStats(true), parquet.WithMaxRowGroupLength(10000)), true},
+		{"uncompressed", parquet.NewWriterProperties(parquet.WithDictionaryDefault(true), parquet.WithStats(true), parquet.WithMaxRowGroupLength(10000)), false},
+	} {
+		want, got, dictChunks := writeBoth(t, sc, batches, tc.props)
+		requireSameParquet(t, want, got, tc.name)
+		require.Equal(t, tc.dict, dictChunks > 0, tc.name)
 	}
 }
 
@@ -219,6 +245,8 @@ func pages(t *testing.T, r *file.Reader, g, i int) []string {
 			out = append(out, fmt.Sprintf("dictionary %d %x", p.NumValues(), p.Data()))
 		case *file.DataPageV1:
 			out = append(out, fmt.Sprintf("data %d %v %+v", p.NumValues(), p.Encoding(), p.Statistics()))
+		case *file.DataPageV2:
+			out = append(out, fmt.Sprintf("data v2 %d %d %v %+v", p.NumValues(), p.NumNulls(), p.Encoding(), p.Statistics()))
 		default:
 			t.Fatalf("unexpected page %T", p)
 		}
