@@ -70,14 +70,15 @@ type dictScratch struct {
 	slot []int32 // value → dictionary index + 1, for 0 ≤ value < smallCodes
 	big  map[int32]int32
 	ints []int32
-	flip uint32 // xor'ed into a value as uint32 gives the statistics' order
+	// keys orders the dictionary's entries as the statistics do, and
+	// sizes is each entry's raw size as the encoder counts it.
+	keys  []uint32
+	sizes []int32
 	// string columns
-	isString bool
-	ranks    []int32 // the dictionary values' ranks in byte order
-	strs     map[string]int32
-	views    []string // dictionary values, viewing the pending arrays' bytes
-	order    []int32
-	def      []int16
+	strs  map[string]int32
+	views []string // dictionary values, viewing the pending arrays' bytes
+	order []int32
+	def   []int16
 }
 
 // writeDictColumn writes arrs (one column of a row group's pending
@@ -115,9 +116,14 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 		}
 		// The statistics compare as uint32 or int32; flipping the sign
 		// bit turns the second order into the first.
-		d.flip = 1 << 31
+		flip := uint32(1 << 31)
 		if cw.Descr().SortOrder() == schema.SortUNSIGNED {
-			d.flip = 0
+			flip = 0
+		}
+		d.keys, d.sizes = d.keys[:0], d.sizes[:0]
+		for _, v := range d.ints {
+			d.keys = append(d.keys, uint32(v)^flip)
+			d.sizes = append(d.sizes, 4)
 		}
 		dictSize = 4 * len(d.ints)
 		if len(d.ints) == 0 || int64(dictSize) >= props.DictionaryPageSizeLimit() {
@@ -199,32 +205,24 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 // (which decides where pages end) and update the page statistics.
 func (d *dictScratch) batchStats(cw file.ColumnChunkWriter, enc dictEncoder, arr arrow.Array, off int, rows []int32, nulls int) {
 	nonNull := len(rows) - nulls
-	var raw int64
-	lo, hi := int32(-1), int32(-1) // dictionary indices of the least and greatest value
+	var raw, size int64
+	var loKey, hiKey uint32
+	lo, hi, prev := int32(-1), int32(-1), int32(-1) // dictionary indices
 	for k, ix := range rows {
 		if nulls > 0 && arr.IsNull(off+k) {
 			continue
 		}
-		if d.isString {
-			raw += int64(len(d.views[ix])) + 4
-			if lo < 0 || d.ranks[ix] < d.ranks[lo] {
-				lo = ix
+		if ix != prev { // runs of one value are common
+			prev, size = ix, int64(d.sizes[ix])
+			key := d.keys[ix]
+			if lo < 0 || key < loKey {
+				lo, loKey = ix, key
 			}
-			if hi < 0 || d.ranks[ix] > d.ranks[hi] {
-				hi = ix
-			}
-		} else {
-			v := uint32(d.ints[ix]) ^ d.flip
-			if lo < 0 || v < uint32(d.ints[lo])^d.flip {
-				lo = ix
-			}
-			if hi < 0 || v > uint32(d.ints[hi])^d.flip {
-				hi = ix
+			if hi < 0 || key > hiKey {
+				hi, hiKey = ix, key
 			}
 		}
-	}
-	if !d.isString {
-		raw = 4 * int64(nonNull)
+		raw += size
 	}
 	enc.AddRawSize(raw)
 	stats := cw.PageStatistics()
@@ -252,7 +250,7 @@ func (d *dictScratch) intDict(arrs []arrow.Array) bool {
 		d.slot = make([]int32, smallCodes)
 		d.big = map[int32]int32{}
 	}
-	d.ints, d.idx, d.starts, d.isString = d.ints[:0], d.idx[:0], d.starts[:0], false
+	d.ints, d.idx, d.starts = d.ints[:0], d.idx[:0], d.starts[:0]
 	defer func() {
 		for _, v := range d.ints {
 			if uint32(v) < smallCodes {
@@ -332,7 +330,7 @@ func (d *dictScratch) stringDict(arrs []arrow.Array) int {
 	if d.strs == nil {
 		d.strs = map[string]int32{}
 	}
-	d.views, d.idx, d.starts, d.isString = d.views[:0], d.idx[:0], d.starts[:0], true
+	d.views, d.idx, d.starts = d.views[:0], d.idx[:0], d.starts[:0]
 	defer clear(d.strs)
 	size := 0
 	prev, prevIx := "", int32(-1)
@@ -364,17 +362,21 @@ func (d *dictScratch) stringDict(arrs []arrow.Array) int {
 	return size
 }
 
-// rankStrings sets d.ranks to each dictionary value's rank in byte order,
-// the order of the column's statistics.
+// rankStrings sets d.keys to each dictionary value's rank in byte order,
+// the order of the column's statistics, and d.sizes to its raw size.
 func (d *dictScratch) rankStrings() {
 	d.order = d.order[:0]
 	for i := range d.views {
 		d.order = append(d.order, int32(i))
 	}
 	slices.SortFunc(d.order, func(a, b int32) int { return strings.Compare(d.views[a], d.views[b]) })
-	d.ranks = slices.Grow(d.ranks[:0], len(d.views))[:len(d.views)]
+	d.keys = slices.Grow(d.keys[:0], len(d.views))[:len(d.views)]
 	for r, i := range d.order {
-		d.ranks[i] = int32(r)
+		d.keys[i] = uint32(r)
+	}
+	d.sizes = d.sizes[:0]
+	for _, v := range d.views {
+		d.sizes = append(d.sizes, int32(len(v)+4))
 	}
 }
 
