@@ -56,13 +56,25 @@ func checkableStrings(name string, a arrow.Array) (stringArray, error) {
 		return a.(stringArray), nil
 	}
 	values := d.Dictionary().(stringArray)
+	bad := func(i, k int) error {
+		return &ColumnError{Column: name, Type: a.DataType().String(),
+			Err: fmt.Errorf("%w: row %d has dictionary index %d, outside a dictionary of %d", ErrColumnType, i, k, values.Len())}
+	}
+	if ix, ok := d.Indices().(*array.Int32); ok && ix.NullN() == 0 {
+		// What a Parquet reader returns: a loop without per-row dispatch.
+		for i, k := range ix.Int32Values() {
+			if uint32(k) >= uint32(values.Len()) {
+				return nil, bad(i, int(k))
+			}
+		}
+		return dictStrings{d, values}, nil
+	}
 	for i := range d.Len() {
 		if d.IsNull(i) {
 			continue
 		}
 		if k := d.GetValueIndex(i); k < 0 || k >= values.Len() {
-			return nil, &ColumnError{Column: name, Type: a.DataType().String(),
-				Err: fmt.Errorf("%w: row %d has dictionary index %d, outside a dictionary of %d", ErrColumnType, i, k, values.Len())}
+			return nil, bad(i, k)
 		}
 	}
 	return dictStrings{d, values}, nil

@@ -81,7 +81,7 @@ type Verifier struct {
 	lower2    []byte
 	raw       []byte
 	buf       []byte
-	scratch   [6][]string
+	scratch   [7][]string
 	vals      []string
 	b64       b64Scanner
 }
@@ -511,12 +511,14 @@ func (v *Verifier) checkDerivation(rec arrow.RecordBatch, name string, cl Class,
 			(!token || (actions[a] == actions[b] && paths[a] == paths[b] && ips[a] == ips[b] && ports[a] == ports[b]))
 	}
 	nulls := col.NullN() > 0
+	gots := gather(col, sc[6])
+	sc[6] = gots
 	prev, prevGot := -1, ""
 	for i := range n {
 		if nulls && col.IsNull(i) {
 			continue
 		}
-		got := col.Value(i)
+		got := gots[i]
 		if prev >= 0 && got == prevGot && same(prev, i) {
 			continue
 		}

@@ -253,7 +253,7 @@ func dictEncodedWith(t *testing.T, rec arrow.RecordBatch, it arrow.DataType, edi
 		valid := make([]byte, (len(idx)+7)/8)
 		nulls := 0
 		for r, k := range idx {
-			if k >= 0 {
+			if k != -1 { // -1 is a null row; other negative indices are kept
 				valid[r/8] |= 1 << (r % 8)
 			} else {
 				nulls++
@@ -333,17 +333,33 @@ func TestVerifyDictionaryEntries(t *testing.T) {
 	})
 	require.ErrorAs(t, v.Verify(nullEntry), &leak)
 	require.Equal(t, LeakError{Column: "path_category", Row: 7, Check: CheckForbidden, Pattern: plantMAC}, *leak)
-	// An index outside the dictionary.
-	outside := dictEncodedWith(t, rec, arrow.PrimitiveTypes.Int32, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
-		if name == "proc_cwd_normalized" {
-			idx[5] = values.Len()
-		}
-		return values, idx
-	})
-	err = v.Verify(outside)
-	var ce *ColumnError
-	require.ErrorAs(t, err, &ce)
-	require.Equal(t, "proc_cwd_normalized", ce.Column)
-	require.ErrorIs(t, err, ErrColumnType)
-	require.ErrorContains(t, err, "row 5")
+	// An index outside the dictionary (Int32 indices without nulls take
+	// a loop of their own), or negative.
+	for _, tc := range []struct {
+		it    arrow.DataType
+		index func(n int) int
+	}{
+		{arrow.PrimitiveTypes.Int32, func(n int) int { return n }},
+		{arrow.PrimitiveTypes.Int32, func(int) int { return -2 }},
+		{arrow.PrimitiveTypes.Int16, func(n int) int { return n }},
+	} {
+		outside := dictEncodedWith(t, rec, tc.it, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
+			if name == "proc_cwd_normalized" {
+				require.Equal(t, values.Len(), values.Len()-values.NullN())
+				for i := range idx {
+					if idx[i] == -1 {
+						idx[i] = 0 // no null rows: the Int32 loop is the fast one
+					}
+				}
+				idx[5] = tc.index(values.Len())
+			}
+			return values, idx
+		})
+		err = v.Verify(outside)
+		var ce *ColumnError
+		require.ErrorAs(t, err, &ce, "%s", tc.it)
+		require.Equal(t, "proc_cwd_normalized", ce.Column)
+		require.ErrorIs(t, err, ErrColumnType)
+		require.ErrorContains(t, err, "row 5")
+	}
 }
