@@ -19,8 +19,20 @@ import (
 type blockCache struct {
 	seed    maphash.Seed
 	entries map[uint64]*blockEntry
-	// hit is the entry Known matched at a byte offset of the current line.
-	hits map[int]*blockEntry
+	// hits are the entries Known matched in the current line, by byte
+	// offset: a line has at most a process and a parent block.
+	hits [2]blockHit
+	// last is the entry matched last under each key (process, parent):
+	// events of one process come in runs, so it is tried before the map.
+	last [2]*blockEntry
+	// known is c.knownAt as a func value, made once: a method value
+	// made per line would be allocated per line.
+	known func(key, data []byte, i int) int
+}
+
+type blockHit struct {
+	start int
+	e     *blockEntry
 }
 
 type blockEntry struct {
@@ -35,42 +47,74 @@ const (
 )
 
 func newBlockCache() *blockCache {
-	return &blockCache{seed: maphash.MakeSeed(), entries: map[uint64]*blockEntry{}, hits: map[int]*blockEntry{}}
+	c := &blockCache{seed: maphash.MakeSeed(), entries: map[uint64]*blockEntry{}}
+	c.known = c.knownAt
+	return c
 }
 
 func (c *blockCache) key(b []byte) uint64 {
 	return maphash.Bytes(c.seed, b[:min(len(b), blockKeyBytes)])
 }
 
-// known is the pyjson.Doc.Known hook: it recognizes a stored block at
+// knownAt is the pyjson.Doc.Known hook: it recognizes a stored block at
 // data[i] under the keys "process" and "parent".
-func (c *blockCache) known(key, data []byte, i int) int {
-	if i >= len(data) || data[i] != '{' || (string(key) != "process" && string(key) != "parent") {
+func (c *blockCache) knownAt(key, data []byte, i int) int {
+	if i >= len(data) || data[i] != '{' {
 		return 0
 	}
-	e := c.entries[c.key(data[i:])]
-	if e == nil || len(e.raw) > len(data)-i || !bytes.Equal(e.raw, data[i:i+len(e.raw)]) {
+	slot := 0
+	switch string(key) {
+	case "process":
+	case "parent":
+		slot = 1
+	default:
 		return 0
 	}
-	c.hits[i] = e
+	free := -1
+	for k := range c.hits {
+		if c.hits[k].e == nil {
+			free = k
+			break
+		}
+	}
+	if free < 0 {
+		return 0 // a third block (duplicate keys): parsed as usual
+	}
+	e := c.last[slot]
+	if e == nil || !hasPrefix(data[i:], e.raw) {
+		if e = c.entries[c.key(data[i:])]; e == nil || !hasPrefix(data[i:], e.raw) {
+			return 0
+		}
+		c.last[slot] = e
+	}
+	c.hits[free] = blockHit{i, e}
 	return i + len(e.raw)
+}
+
+func hasPrefix(b, prefix []byte) bool {
+	return len(prefix) <= len(b) && bytes.Equal(prefix, b[:len(prefix)])
 }
 
 // lookup returns the entry known matched at byte offset start of the
 // current line.
 func (c *blockCache) lookup(start int) (*blockEntry, bool) {
-	e, ok := c.hits[start]
-	return e, ok
+	for _, h := range c.hits {
+		if h.e != nil && h.start == start {
+			return h.e, true
+		}
+	}
+	return nil, false
 }
 
 // reset forgets the current line's matches.
-func (c *blockCache) reset() { clear(c.hits) }
+func (c *blockCache) reset() { c.hits = [2]blockHit{} }
 
 // store remembers a decoded block; p's strings may alias the line, so the
 // entry owns copies.
 func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
 	if len(c.entries) >= blockCacheLimit {
 		clear(c.entries)
+		c.last = [2]*blockEntry{}
 	}
 	e := &blockEntry{raw: bytes.Clone(raw), proc: *p, fieldErrors: fieldErrors}
 	q := &e.proc

@@ -221,7 +221,9 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 	d.body, d.argsNode, d.retNode = -1, -1, -1
 	if d.blocks != nil {
 		d.blocks.reset()
-		d.doc.Known, d.doc.KnownDepth = d.blocks.known, 2
+		if d.doc.Known == nil {
+			d.doc.Known, d.doc.KnownDepth = d.blocks.known, 2
+		}
 	}
 	if err := d.doc.Parse(line); err != nil {
 		var se *pyjson.SyntaxError
@@ -236,31 +238,51 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 		ev.Kind = KindUnknown
 		return nil
 	}
+	// One pass over the root's members; the last of duplicate keys wins,
+	// as in a Python dict.
+	var kinds [3]int32 // process_exec, process_exit, process_kprobe
+	nodeName, timeNode, other := int32(-1), int32(-1), KindUnknown
+	kinds[0], kinds[1], kinds[2] = -1, -1, -1
+	d.members(root, func(key string, v int32) {
+		switch key {
+		case "process_exec":
+			kinds[0] = v
+		case "process_exit":
+			kinds[1] = v
+		case "process_kprobe":
+			kinds[2] = v
+		case "node_name":
+			nodeName = v
+		case "time":
+			timeNode = v
+		default:
+			if other == KindUnknown {
+				other = kindOf(key)
+			}
+		}
+	})
 	// The reference tests the three kept kinds in this order; other kinds
-	// are only named.
-	for _, k := range [...]Kind{KindExec, KindExit, KindKprobe} {
-		if n := doc.Get(root, k.String()); n >= 0 {
-			ev.Kind, ev.Body, d.body = k, k.String(), n
+	// are only named (the first in the line).
+	for i, k := range [...]Kind{KindExec, KindExit, KindKprobe} {
+		if kinds[i] >= 0 {
+			ev.Kind, ev.Body, d.body = k, k.String(), kinds[i]
 			break
 		}
 	}
 	if d.body < 0 {
-		for k := doc.Nodes[root].First; k >= 0; k = doc.Nodes[doc.Nodes[k].Next].Next {
-			if kk := kindOf(d.str(k)); kk != KindUnknown {
-				ev.Kind, ev.Body = kk, kk.String()
-				break
-			}
+		if other != KindUnknown {
+			ev.Kind, ev.Body = other, other.String()
 		}
 		return nil
 	}
-	if n := doc.Get(root, "node_name"); doc.Truthy(n) {
+	if n := nodeName; doc.Truthy(n) {
 		if doc.Nodes[n].Kind == pyjson.String {
 			ev.NodeName = some(d.str(n))
 		} else {
 			ev.FieldErrors++
 		}
 	}
-	if n := doc.Get(root, "time"); n >= 0 && doc.Nodes[n].Kind == pyjson.String {
+	if n := timeNode; n >= 0 && doc.Nodes[n].Kind == pyjson.String {
 		ev.TimeText = d.str(n)
 		if ns, ok := tstime.ParseBytes(doc.Bytes(n)); ok {
 			ev.Time = some(ns)

@@ -32,8 +32,9 @@ type fieldPlan struct {
 }
 
 type functionPlan struct {
-	source string
-	fields []fieldPlan
+	function string // the kprobe function it extracts
+	source   string
+	fields   []fieldPlan
 }
 
 // kpValue is one extracted value, staged until the whole function's
@@ -49,6 +50,9 @@ type kpValue struct {
 // extractor holds the compiled table and staging slots.
 type extractor struct {
 	plans map[string]*functionPlan
+	// last is the previous lookup's plan: events of one function come in
+	// runs.
+	last  *functionPlan
 	cols  []int // raw column index of each slot
 	typs  []string
 	slots []kpValue
@@ -59,7 +63,7 @@ func newExtractor(defs *schema.Definitions) (*extractor, error) {
 	x := &extractor{plans: map[string]*functionPlan{}}
 	slotOf := map[int]int{}
 	for _, f := range defs.Extraction.Functions {
-		fp := &functionPlan{source: f.Source}
+		fp := &functionPlan{function: f.Function, source: f.Source}
 		for _, fld := range f.Fields {
 			col, err := defs.RawColumn(fld.Column)
 			if err != nil {
@@ -136,9 +140,12 @@ func (x *extractor) clear() {
 // that do not fit their column.
 func (x *extractor) extract(d *decoder, function string) (found bool, fieldErrors int, err error) {
 	x.clear()
-	fp, ok := x.plans[function]
-	if !ok {
-		return false, 0, nil
+	fp := x.last
+	if fp == nil || function != fp.function {
+		if fp = x.plans[function]; fp == nil {
+			return false, 0, nil
+		}
+		x.last = fp
 	}
 	args := d.argsNode
 	if fp.source == "return" {

@@ -255,10 +255,27 @@ func sharedTestdataDir() string { return goldentest.SharedTestdata() }
 // TestBlockCacheIsTransparent parses the shared samples with and without
 // the process-block cache: every cell and counter must agree.
 func TestBlockCacheIsTransparent(t *testing.T) {
+	inputs := map[string][]byte{}
 	for _, rel := range []string{"tetragon/sample-small.jsonl", "tetragon/robustness.jsonl", "tetragon-docs/events.jsonl"} {
-		path := sharedInput(t, rel)
-		data, err := os.ReadFile(path)
+		data, err := os.ReadFile(sharedInput(t, rel))
 		require.NoError(t, err)
+		inputs[rel] = data
+	}
+	// Lines with more blocks than a line normally has (duplicate keys, two
+	// bodies), after the same line plain, so that every block is cached.
+	var line []byte
+	for l := range bytes.Lines(inputs["tetragon/sample-small.jsonl"]) {
+		if bytes.Contains(l, []byte(`"process_kprobe"`)) && bytes.Contains(l, []byte(`"parent":{`)) {
+			line = bytes.TrimSpace(l)
+			break
+		}
+	}
+	require.NotNil(t, line)
+	body := line[len(`{"process_kprobe":{`):bytes.Index(line, []byte(`, "function_name"`))]
+	dup := bytes.Replace(line, body, []byte(string(body)+", "+string(body)+", "+string(body)), 1)
+	twoBodies := bytes.Replace(line, []byte(`{"process_kprobe":{`), []byte(`{"process_exec":{`+string(body)+`}, "process_kprobe":{`), 1)
+	inputs["duplicate blocks"] = bytes.Join([][]byte{line, line, dup, twoBodies, dup, line}, []byte("\n"))
+	for rel, data := range inputs {
 		run := func(cache bool) ([]string, Stats) {
 			p, err := New(Config{TargetInums: []uint64{4026533329, 4026533387}})
 			require.NoError(t, err)
