@@ -63,10 +63,21 @@ func FuzzParse(f *testing.F) {
 	for _, c := range cases {
 		f.Add(c.in)
 	}
+	f.Add("2024-02-29T23:59:59.999999999Z")
 	f.Fuzz(func(t *testing.T, s string) {
 		ns, ok := Parse(s)
 		if !ok && ns != 0 {
 			t.Fatalf("Parse(%q) returned %d with ok=false", s, ns)
+		}
+		// The canonical reader accepts only what the general one reads
+		// the same way.
+		if b := []byte(s); len(b) > 0 {
+			if cs, cf, cok := canonical(b); cok {
+				gs, gf, gok := general(b[:len(b)-1])
+				if !gok || cs != gs || cf != gf {
+					t.Fatalf("%q: canonical %d %d, general %d %d %v", s, cs, cf, gs, gf, gok)
+				}
+			}
 		}
 	})
 }
