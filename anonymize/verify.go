@@ -50,8 +50,10 @@ const memoLimit = 1 << 16
 // column when asked to (cheaper to read back than materialized strings).
 // In a dictionary column every entry is checked, whether a row uses it or
 // not and even when it is null (a writer may publish the whole
-// dictionary); a failing entry is reported at the first row that uses it,
-// or at row -1. An index outside the dictionary is a *ColumnError.
+// dictionary); an entry of a pair or token column that no non-null row
+// uses must equal one that a row derives. A failing entry is reported at
+// the first row that uses it, or at row -1. An index outside the
+// dictionary is a *ColumnError.
 //
 // Results per distinct value are memoized, so a Verifier is cheap on
 // repetitive columns; it is not safe for concurrent use.
@@ -301,12 +303,16 @@ func (v *Verifier) verify(rec arrow.RecordBatch, derivation bool) error {
 }
 
 // checkDictionary checks a dictionary-encoded column: for a pair or token
-// each row's derivation, then every entry of the dictionary, used by a row
-// or not and null or not (a writer may publish the whole dictionary). A
-// failing entry is reported at the first row that uses it, or at row -1.
+// each row's derivation, and that every entry equals a value some row
+// derived; then every entry of the dictionary, used by a row or not and
+// null or not (a writer may publish the whole dictionary). A failing entry
+// is reported at the first row that uses it, or at row -1.
 func (v *Verifier) checkDictionary(rec arrow.RecordBatch, name string, cl Class, d dictStrings, n int, derivation bool) error {
 	if (cl == ClassPair || cl == ClassToken) && derivation {
 		if err := v.checkDerivation(rec, name, cl, d, n); err != nil {
+			return err
+		}
+		if err := v.checkDerivedEntries(name, d); err != nil {
 			return err
 		}
 	}
@@ -323,6 +329,40 @@ func (v *Verifier) checkDictionary(rec arrow.RecordBatch, name string, cl Class,
 		leak.Row = d.firstRow(leak.Row)
 	}
 	return err
+}
+
+// checkDerivedEntries requires every entry of a pair or token dictionary
+// that no non-null row uses (an unused entry, or a null one, whose bytes a
+// writer may still publish) to equal an entry a non-null row uses, whose
+// derivation checkDerivation has verified. Without it such an entry would
+// only be scanned, and the scan skips some alias originals (see
+// Verifier.UnscannedOriginals) that re-deriving the value catches.
+func (v *Verifier) checkDerivedEntries(name string, d dictStrings) error {
+	used := make([]bool, d.values.Len())
+	for i := range d.Len() {
+		if !d.IsNull(i) {
+			used[d.GetValueIndex(i)] = true
+		}
+	}
+	var derived map[string]struct{}
+	for j, u := range used {
+		if u {
+			continue
+		}
+		if derived == nil {
+			derived = map[string]struct{}{}
+			for k, u := range used {
+				if u {
+					derived[d.values.Value(k)] = struct{}{}
+				}
+			}
+		}
+		if _, ok := derived[d.values.Value(j)]; !ok {
+			return &LeakError{Column: name, Row: d.firstRow(j), Check: CheckDerivation,
+				Pattern: "a dictionary entry equal to a value derived for a row"}
+		}
+	}
+	return nil
 }
 
 // Verify checks one released batch against policy and the alias map; a

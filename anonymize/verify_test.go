@@ -286,9 +286,9 @@ func TestVerifyDictionaryEntries(t *testing.T) {
 	require.NoError(t, err)
 	rec := out[0]
 	planted := "OTHER " + plantMAC
-	// plant returns path_category's dictionary with planted appended:
-	// a valid entry, or a null one that still holds the bytes.
-	plant := func(values arrow.Array, null bool) arrow.Array {
+	// plant returns a dictionary with planted appended: a valid entry, or
+	// a null one that still holds the bytes.
+	plant := func(values arrow.Array, null bool, planted string) arrow.Array {
 		b := array.NewStringBuilder(memory.DefaultAllocator)
 		defer b.Release()
 		for i := range values.Len() {
@@ -317,7 +317,7 @@ func TestVerifyDictionaryEntries(t *testing.T) {
 		if name != "path_category" {
 			return values, idx
 		}
-		return plant(values, false), idx
+		return plant(values, false, planted), idx
 	})
 	var leak *LeakError
 	require.ErrorAs(t, v.Verify(unused), &leak)
@@ -329,10 +329,38 @@ func TestVerifyDictionaryEntries(t *testing.T) {
 			return values, idx
 		}
 		idx[7] = values.Len()
-		return plant(values, true), idx
+		return plant(values, true, planted), idx
 	})
 	require.ErrorAs(t, v.Verify(nullEntry), &leak)
 	require.Equal(t, LeakError{Column: "path_category", Row: 7, Check: CheckForbidden, Pattern: plantMAC}, *leak)
+	// A pair naming an original the scan cannot look for (too short):
+	// only re-deriving catches it, in an unused entry or a null one.
+	short := m.Clone()
+	short.set("vi", "custom_tool_777")
+	vs, err := NewVerifier(leakPolicy(), short, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, vs.UnscannedOriginals())
+	pair := string(vs.tokens.AppendPair(nil, "vi", "bash"))
+	for _, null := range []bool{false, true} {
+		row := -1
+		withPair := dictEncodedWith(t, rec, arrow.PrimitiveTypes.Int32, func(name string, values arrow.Array, idx []int) (arrow.Array, []int) {
+			if name != "parent_child_pair" {
+				return values, idx
+			}
+			if null {
+				// A row repeating the previous row's entry, which then
+				// stays in use.
+				for row = 1; idx[row] < 0 || idx[row] != idx[row-1]; row++ {
+				}
+				idx[row] = values.Len()
+			}
+			return plant(values, null, pair), idx
+		})
+		require.ErrorAs(t, vs.Verify(withPair), &leak, "null entry: %v", null)
+		require.Equal(t, "parent_child_pair", leak.Column)
+		require.Equal(t, CheckDerivation, leak.Check)
+		require.Equal(t, row, leak.Row)
+	}
 	// An index outside the dictionary (Int32 indices without nulls take
 	// a loop of their own), or negative.
 	for _, tc := range []struct {

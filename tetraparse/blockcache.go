@@ -20,7 +20,9 @@ type blockCache struct {
 	seed    maphash.Seed
 	entries map[uint64]*blockEntry
 	// hits are the entries Known matched in the current line, by byte
-	// offset: a line has at most a process and a parent block.
+	// offset: an event has a process and a parent block. Further blocks
+	// (duplicate keys, or "process" under another top-level object) are
+	// parsed as usual once both slots are taken.
 	hits [2]blockHit
 	// last is the entry matched last under each key (process, parent):
 	// events of one process come in runs, so it is tried before the map.
@@ -78,7 +80,7 @@ func (c *blockCache) knownAt(key, data []byte, i int) int {
 		}
 	}
 	if free < 0 {
-		return 0 // a third block (duplicate keys): parsed as usual
+		return 0 // a third block: parsed as usual
 	}
 	e := c.last[slot]
 	if e == nil || !hasPrefix(data[i:], e.raw) {
