@@ -304,3 +304,41 @@ func TestBlockCacheIsTransparent(t *testing.T) {
 		require.Equal(t, st2, st1, rel)
 	}
 }
+
+// TestBlockCacheKeepsVariants: blocks of one process that differ only
+// after their leading bytes (a thread's tid, the refcnt) are all kept, so
+// that alternating between them hits the cache, and each decodes as
+// without it.
+func TestBlockCacheKeepsVariants(t *testing.T) {
+	data, err := os.ReadFile(sharedInput(t, "tetragon/sample-small.jsonl"))
+	require.NoError(t, err)
+	line := bytes.TrimSpace(data[:bytes.IndexByte(data, '\n')])
+	require.True(t, bytes.HasPrefix(line, []byte(`{"process_kprobe":{"process":{`)))
+	var variants [][]byte
+	for _, refcnt := range []string{"1", "2", "3", "4", "5"} {
+		v := bytes.Replace(line, []byte(`"refcnt":1,`), []byte(`"refcnt":`+refcnt+`,`), 1)
+		require.NotEqual(t, -1, bytes.Index(v, []byte(`"refcnt":`+refcnt+`,`)))
+		variants = append(variants, v)
+	}
+	var d decoder
+	d.blocks = newBlockCache()
+	var ev Event
+	for round := range 3 {
+		for k, v := range variants {
+			require.NoError(t, d.decode(&ev, v, false))
+			hits := 0
+			for _, h := range d.blocks.hits {
+				if h.e != nil {
+					hits++
+				}
+			}
+			if round > 0 {
+				require.Equal(t, 2, hits, "round %d variant %d: process and parent from the cache", round, k)
+			}
+			want, err := Decode(v)
+			require.NoError(t, err)
+			require.Equal(t, *want.Process, *ev.Process)
+			require.Equal(t, want.Process.Refcnt.Value, uint32(k+1))
+		}
+	}
+}
