@@ -2,6 +2,7 @@ package tetraparse
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,11 +11,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// colBuf accumulates one raw column of the current batch in Go slices,
-// which are kept from batch to batch; flush copies them into Arrow buffers
-// from the Parser's allocator. Appending is a slice append and a validity
-// bit, without the per-value capacity checks of Arrow's builders, which
-// were half of the parser's time.
+// colBuf accumulates one raw column of the current batch in Go slices;
+// flush hands them to the batch's Arrow buffers (see takeBuffer).
+// Appending is a slice append and a validity bit, without the per-value
+// capacity checks of Arrow's builders, which were half of the parser's
+// time.
 type colBuf struct {
 	typ   arrow.DataType
 	id    arrow.Type
@@ -152,7 +153,7 @@ func (c *colBuf) bytes() int {
 }
 
 // flush returns the rows appended since the last flush as an Arrow array
-// and empties the buffer, keeping its slices.
+// and empties the buffer.
 func (c *colBuf) flush(mem memory.Allocator) arrow.Array {
 	d := c.data(mem)
 	defer d.Release()
@@ -162,28 +163,29 @@ func (c *colBuf) flush(mem memory.Allocator) arrow.Array {
 func (c *colBuf) data(mem memory.Allocator) *array.Data {
 	var validity *memory.Buffer
 	if c.nulls > 0 {
-		validity = copyBuffer(mem, c.valid[:bitutil.BytesForBits(int64(c.n))])
+		c.valid = c.valid[:bitutil.BytesForBits(int64(c.n))]
+		validity = takeBuffer(mem, &c.valid)
 	}
 	var bufs []*memory.Buffer
 	var children []arrow.ArrayData
 	switch c.id {
 	case arrow.STRING:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.offs)), copyBuffer(mem, c.str)}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.offs), takeBuffer(mem, &c.str)}
 	case arrow.LIST:
 		child := c.elem.data(mem)
 		defer child.Release()
 		children = []arrow.ArrayData{child}
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.offs))}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.offs)}
 	case arrow.BOOL:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, c.bits)}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.bits)}
 	case arrow.UINT32:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.u32))}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.u32)}
 	case arrow.UINT64:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.u64))}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.u64)}
 	case arrow.INT32:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.i32))}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.i32)}
 	case arrow.INT64, arrow.TIMESTAMP:
-		bufs = []*memory.Buffer{validity, copyBuffer(mem, sliceBytes(c.i64))}
+		bufs = []*memory.Buffer{validity, takeBuffer(mem, &c.i64)}
 	}
 	d := array.NewData(c.typ, c.n, bufs, children, c.nulls, 0)
 	for _, b := range bufs {
@@ -200,21 +202,35 @@ func (c *colBuf) reset() {
 	c.valid, c.str, c.bits = c.valid[:0], c.str[:0], c.bits[:0]
 	c.u32, c.u64, c.i32, c.i64 = c.u32[:0], c.u64[:0], c.i32[:0], c.i64[:0]
 	if c.offs != nil {
-		c.offs = c.offs[:1]
+		c.offs = append(c.offs[:0], 0)
 	}
 }
 
-// copyBuffer returns a buffer from mem holding a copy of b.
-func copyBuffer(mem memory.Allocator, b []byte) *memory.Buffer {
+// takeBuffer returns the values of *s as a buffer of the batch. With the
+// Go allocator the buffer takes *s's memory itself (copied only when more
+// than an eighth of it would be spare capacity), and *s restarts, empty,
+// in new memory with room for as many values: the garbage collector frees
+// a batch's buffers, and a copy would only cost time. With any other
+// allocator (one that accounts for its memory) the values are copied into
+// a buffer from mem, and *s keeps its memory.
+func takeBuffer[T byte | uint32 | uint64 | int32 | int64](mem memory.Allocator, s *[]T) *memory.Buffer {
+	b := *s
+	if _, ok := mem.(*memory.GoAllocator); ok && len(b) > 0 {
+		*s = make([]T, 0, len(b)+len(b)/8)
+		if cap(b)-len(b) > len(b)/8 {
+			b = slices.Clone(b)
+		}
+		return memory.NewBufferBytes(sliceBytes(b))
+	}
 	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(len(b))
-	copy(buf.Bytes(), b)
+	buf.Resize(len(b) * int(unsafe.Sizeof(b[0])))
+	copy(buf.Bytes(), sliceBytes(b))
 	return buf
 }
 
 // sliceBytes views a slice of fixed-width values as its bytes, in native
 // byte order as Arrow's in-memory format has them.
-func sliceBytes[T uint32 | uint64 | int32 | int64](s []T) []byte {
+func sliceBytes[T byte | uint32 | uint64 | int32 | int64](s []T) []byte {
 	if len(s) == 0 {
 		return nil
 	}
