@@ -286,12 +286,31 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 			return nil, fmt.Errorf("encode: lineage: %w", err)
 		}
 	}
-	lin, err := e.g.ForBatch(raw)
-	if err != nil {
-		return nil, fmt.Errorf("encode: lineage: %w", err)
-	}
 	e.n = int(raw.NumRows())
 	e.gen++
+	var (
+		lin    []lineage.BatchRow
+		linErr error
+	)
+	if e.opts.workers > 1 {
+		// The lineage lookups and each input's load and equal-run flags
+		// are independent: done on the workers. Columns coded
+		// concurrently share the flags, which must exist first anyway.
+		parallel.Do(len(e.inputOrder)+1, e.opts.workers, func() struct{} { return struct{}{} }, func(_ struct{}, k int) {
+			if k == len(e.inputOrder) {
+				lin, linErr = e.g.ForBatch(raw)
+				return
+			}
+			if ri := e.inputOrder[k]; e.get(ri) != nil && ri.err == nil {
+				ri.v.equalRuns()
+			}
+		})
+	} else {
+		lin, linErr = e.g.ForBatch(raw)
+	}
+	if linErr != nil {
+		return nil, fmt.Errorf("encode: lineage: %w", linErr)
+	}
 	for _, ri := range e.inputOrder {
 		if e.get(ri); ri.err != nil {
 			return nil, fmt.Errorf("encode: raw column %s: %w", ri.name, ri.err)
@@ -305,12 +324,10 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if e.opts.workers > 1 {
 		// Columns coded concurrently share these vectors: their equal-run
 		// flags, otherwise computed on first use, must exist first.
-		for _, ri := range e.inputOrder {
-			ri.v.equalRuns()
-		}
-		for _, v := range e.d.all() {
-			v.equalRuns()
-		}
+		derived := e.d.all()
+		parallel.Do(len(derived), e.opts.workers, func() struct{} { return struct{}{} }, func(_ struct{}, k int) {
+			derived[k].equalRuns()
+		})
 	}
 	cols := make([]arrow.Array, len(e.plans))
 	defer func() {
