@@ -45,6 +45,9 @@ type columnWriter struct {
 	scratch []*columnScratch
 	// dictChunks counts the column chunks written by writeDictColumn.
 	dictChunks atomic.Int64
+	// lateLastPage leaves each chunk's last page to the row group's Close
+	// (see flushLastPage), for the test that the bytes are the same.
+	lateLastPage bool
 }
 
 // columnScratch is one worker's state.
@@ -144,7 +147,7 @@ func (c *columnWriter) column(s *columnScratch, rgw file.BufferedRowGroupWriter,
 		return fmt.Errorf("column %s: %w", c.schema.Field(i).Name, err)
 	} else if done {
 		c.dictChunks.Add(1)
-		return nil
+		return c.flushLastPage(cw)
 	}
 	nullable := c.schema.Field(i).Nullable
 	for _, arr := range s.arrs {
@@ -164,7 +167,41 @@ func (c *columnWriter) column(s *columnScratch, rgw file.BufferedRowGroupWriter,
 			return fmt.Errorf("column %s: %w", c.schema.Field(i).Name, err)
 		}
 	}
-	return nil
+	return c.flushLastPage(cw)
+}
+
+// flushLastPage builds the chunk's last data page now, on the column's
+// worker, rather than in the row group's Close, which closes the columns
+// one after another: building a page (encoding the values, compressing)
+// was most of Close's time. Close then finds no values to flush and writes
+// the same bytes. Only a page known to hold values is built here (by the
+// raw size a dictionary encoder counts since its last page, or a plain
+// encoder's buffered bytes); anything else is left to Close.
+func (c *columnWriter) flushLastPage(cw file.ColumnChunkWriter) error {
+	if c.lateLastPage {
+		return nil
+	}
+	f, ok := cw.(interface {
+		FlushCurrentPage() error
+		EstimatedBufferedValueBytes() int64
+	})
+	if !ok {
+		return nil
+	}
+	enc := cw.CurrentEncoder()
+	buffered := false
+	switch enc.Encoding() {
+	case parquet.Encodings.PlainDict:
+		if d, ok := any(enc).(interface{ ObservedRawSize() int64 }); ok {
+			buffered = d.ObservedRawSize() > 0
+		}
+	case parquet.Encodings.Plain:
+		buffered = f.EstimatedBufferedValueBytes() > 0
+	}
+	if !buffered {
+		return nil
+	}
+	return f.FlushCurrentPage()
 }
 
 func grownLevels(s *[]int16, n int) []int16 {
