@@ -207,19 +207,22 @@ func (c *colBuf) reset() {
 }
 
 // takeBuffer returns the values of *s as a buffer of the batch. With the
-// Go allocator the buffer takes *s's memory itself (copied only when more
-// than an eighth of it would be spare capacity), and *s restarts, empty,
+// Go allocator the buffer takes *s's memory itself, and *s restarts, empty,
 // in new memory with room for as many values: the garbage collector frees
-// a batch's buffers, and a copy would only cost time. With any other
+// a batch's buffers, and a copy would only cost time (unless more than an
+// eighth of the memory is spare capacity, which a kept batch would hold:
+// then the batch gets a copy and *s keeps its memory). With any other
 // allocator (one that accounts for its memory) the values are copied into
 // a buffer from mem, and *s keeps its memory.
 func takeBuffer[T byte | uint32 | uint64 | int32 | int64](mem memory.Allocator, s *[]T) *memory.Buffer {
 	b := *s
 	if _, ok := mem.(*memory.GoAllocator); ok && len(b) > 0 {
-		*s = make([]T, 0, len(b)+len(b)/8)
 		if cap(b)-len(b) > len(b)/8 {
-			b = slices.Clone(b)
+			// Too much spare capacity to hand over: the batch gets a
+			// copy, and the column keeps its memory.
+			return memory.NewBufferBytes(sliceBytes(slices.Clone(b)))
 		}
+		*s = make([]T, 0, len(b)+len(b)/8)
 		return memory.NewBufferBytes(sliceBytes(b))
 	}
 	buf := memory.NewResizableBuffer(mem)
