@@ -114,6 +114,10 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 		if cw.Type() != parquet.Types.Int32 || !d.intDict(arrs) {
 			return false, nil
 		}
+		dictSize = 4 * len(d.ints)
+		if len(d.ints) == 0 || int64(dictSize) >= props.DictionaryPageSizeLimit() {
+			return false, nil
+		}
 		// The statistics compare as uint32 or int32; flipping the sign
 		// bit turns the second order into the first.
 		flip := uint32(1 << 31)
@@ -124,10 +128,6 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 		for _, v := range d.ints {
 			d.keys = append(d.keys, uint32(v)^flip)
 			d.sizes = append(d.sizes, 4)
-		}
-		dictSize = 4 * len(d.ints)
-		if len(d.ints) == 0 || int64(dictSize) >= props.DictionaryPageSizeLimit() {
-			return false, nil
 		}
 		dict = array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, len(d.ints),
 			[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(slices.Clone(d.ints)))}, nil, 0, 0))
@@ -177,14 +177,7 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 			var levels []int16
 			nulls := 0
 			if defined {
-				levels = grownLevels(&d.def, n)
-				for k := range levels {
-					levels[k] = 1
-					if arr.IsNull(off + k) {
-						levels[k] = 0
-						nulls++
-					}
-				}
+				levels, nulls = defLevels(&d.def, arr, off, n)
 			}
 			rows := idx[off0+off : off0+off+n]
 			d.batchStats(cw, enc, arr, off, rows, nulls)

@@ -153,15 +153,7 @@ func (c *columnWriter) column(s *columnScratch, rgw file.BufferedRowGroupWriter,
 	for _, arr := range s.arrs {
 		var levels []int16
 		if cw.LevelInfo().DefLevel > 0 {
-			// A flat optional column: defined (1) unless null (0), the
-			// levels pqarrow's path builder gives it.
-			levels = grownLevels(&s.def, arr.Len())
-			for k := range levels {
-				levels[k] = 1
-				if arr.IsNull(k) {
-					levels[k] = 0
-				}
-			}
+			levels, _ = defLevels(&s.def, arr, 0, arr.Len())
 		}
 		if err := pqarrow.WriteArrowToColumn(s.ctx, cw, arr, levels, nil, nullable); err != nil {
 			return fmt.Errorf("column %s: %w", c.schema.Field(i).Name, err)
@@ -204,11 +196,22 @@ func (c *columnWriter) flushLastPage(cw file.ColumnChunkWriter) error {
 	return f.FlushCurrentPage()
 }
 
-func grownLevels(s *[]int16, n int) []int16 {
-	if cap(*s) < n {
-		*s = make([]int16, n)
+// defLevels returns the definition levels of rows [off, off+n) of arr, a
+// flat optional column (defined, 1, unless null, 0: the levels pqarrow's
+// path builder gives it), in *dst's memory, and how many are null.
+func defLevels(dst *[]int16, arr arrow.Array, off, n int) ([]int16, int) {
+	if cap(*dst) < n {
+		*dst = make([]int16, n)
 	}
-	return (*s)[:n]
+	levels, nulls := (*dst)[:n], 0
+	for k := range levels {
+		levels[k] = 1
+		if arr.IsNull(off + k) {
+			levels[k] = 0
+			nulls++
+		}
+	}
+	return levels, nulls
 }
 
 // Close writes the last row group and the footer.
