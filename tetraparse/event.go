@@ -240,9 +240,8 @@ func (d *decoder) decode(ev *Event, line []byte, copyStrings bool) error {
 	}
 	// One pass over the root's members; the last of duplicate keys wins,
 	// as in a Python dict.
-	var kinds [3]int32 // process_exec, process_exit, process_kprobe
+	kinds := [3]int32{-1, -1, -1} // process_exec, process_exit, process_kprobe
 	nodeName, timeNode, other := int32(-1), int32(-1), KindUnknown
-	kinds[0], kinds[1], kinds[2] = -1, -1, -1
 	d.members(root, func(key string, v int32) {
 		switch key {
 		case "process_exec":
