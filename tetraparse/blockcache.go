@@ -10,16 +10,17 @@ import (
 // blockCache remembers decoded process blocks by their exact bytes.
 //
 // Tetragon repeats a process's block in every event the process emits
-// (kprobe events are ~97 % of a corpus), verbatim but for a few fields
-// (each thread's tid, the refcnt), and the process and parent blocks are
-// most of each line. Several variants of a block are kept: with one, a
-// process whose threads alternate missed the cache on every switch (on the
-// shared samples half of the misses, on the generated corpus two
-// thirds). When the bytes at a block's position equal
-// a block seen before, the Doc skips parsing them (pyjson.Doc.Known) and the
+// (kprobe events are ~97 % of a corpus), and the process and parent blocks
+// are most of each line. When the bytes at a block's position equal a
+// block seen before, the Doc skips parsing them (pyjson.Doc.Known) and the
 // decoder copies the stored result. Equal bytes decode equally and were
 // validated when first seen, so results and error accounting are unchanged;
 // only blocks that decoded without a structure error are stored.
+//
+// A process's blocks are verbatim copies but for a few fields (each
+// thread's tid, the refcnt), so several variants of a block are kept: with
+// one, a process whose threads alternate missed on every switch (half of
+// the misses on the shared samples, two thirds on the generated corpus).
 type blockCache struct {
 	seed maphash.Seed
 	// entries holds the blocks by the hash of their leading bytes, which
