@@ -223,21 +223,20 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 			codes[code.Label] = int64(code.Code)
 		}
 		t := &e.defs.Tables.PathSensitivity
-		labels := []string{t.Empty, t.Default}
-		for _, r := range t.Rules {
-			labels = append(labels, r.Label)
-		}
-		for _, l := range labels {
-			if _, ok := codes[l]; !ok {
-				return nil, fmt.Errorf("path sensitivity label %q has no code", l)
-			}
-		}
-		null := codes[t.Empty]
 		// One table per column, for its memo: columns may be coded
 		// concurrently.
 		sens := newPathTable(nil, t.Rules, t.Empty, t.Default)
+		byIndex := make([]int64, len(sens.labels))
+		for k, l := range sens.labels {
+			code, ok := codes[l]
+			if !ok {
+				return nil, fmt.Errorf("path sensitivity label %q has no code", l)
+			}
+			byIndex[k] = code
+		}
+		null := byIndex[pathEmpty]
 		p.code = func(in *vec, out []int64) {
-			strCodes(in, out, func(s string) int64 { return codes[sens.label(s, false)] }, null)
+			strCodes(in, out, func(s string) int64 { return byIndex[sens.index(s, false)] }, null)
 		}
 	default:
 		return nil, fmt.Errorf("unknown derive fn %q", dv.Fn)

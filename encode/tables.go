@@ -15,44 +15,65 @@ import (
 type pathTable struct {
 	first *schema.PathRule
 	rules []schema.PathRule
-	empty string
-	deflt string
-	// memo remembers recent paths' labels: working directories, binary
-	// directories and library paths repeat on most events.
-	memo map[string]string
+	// labels are the table's outcomes by index: empty, default, then the
+	// first rule's (when there is one) and the rules' in order.
+	labels []string
+	// memo remembers recent paths' label indexes: working directories,
+	// binary directories and library paths repeat on most events.
+	memo map[string]int
 }
 
-const pathMemoLimit = 1 << 15
+const (
+	pathMemoLimit = 1 << 15
+	pathEmpty     = 0 // labels index of the empty (or null) path
+	pathDefault   = 1 // labels index of a path no rule matches
+)
 
 func newPathTable(first *schema.PathRule, rules []schema.PathRule, empty, deflt string) *pathTable {
-	return &pathTable{first: first, rules: rules, empty: empty, deflt: deflt, memo: map[string]string{}}
+	t := &pathTable{first: first, rules: rules, labels: []string{empty, deflt}, memo: map[string]int{}}
+	if first != nil {
+		t.labels = append(t.labels, first.Label)
+	}
+	for _, r := range rules {
+		t.labels = append(t.labels, r.Label)
+	}
+	return t
 }
 
-func (t *pathTable) label(p string, null bool) string {
+// label returns the label of path p (null: no path).
+func (t *pathTable) label(p string, null bool) string { return t.labels[t.index(p, null)] }
+
+// index returns the labels index of path p (null: no path), so that a
+// caller can map outcomes to codes once, not per path.
+func (t *pathTable) index(p string, null bool) int {
 	if null || p == "" {
-		return t.empty
+		return pathEmpty
 	}
-	if l, ok := t.memo[p]; ok {
-		return l
+	if k, ok := t.memo[p]; ok {
+		return k
 	}
-	l := t.match(p)
+	k := t.match(p)
 	if len(t.memo) >= pathMemoLimit {
 		clear(t.memo)
 	}
-	t.memo[strings.Clone(p)] = l
-	return l
+	t.memo[strings.Clone(p)] = k
+	return k
 }
 
-func (t *pathTable) match(p string) string {
-	if t.first != nil && matchPath(t.first, p) {
-		return t.first.Label
+func (t *pathTable) match(p string) int {
+	k := 2
+	if t.first != nil {
+		if matchPath(t.first, p) {
+			return k
+		}
+		k++
 	}
 	for i := range t.rules {
 		if matchPath(&t.rules[i], p) {
-			return t.rules[i].Label
+			return k + i
 		}
 	}
-	return t.deflt
+	return pathDefault
 }
 
 func matchPath(r *schema.PathRule, p string) bool {

@@ -92,24 +92,6 @@ func (v *vec) num(i int) float64 {
 	return float64(v.i[i])
 }
 
-// same reports whether rows i and j hold the same value (nulls included).
-func (v *vec) same(i, j int) bool {
-	if v.null != nil && v.null[i] != v.null[j] {
-		return false
-	}
-	switch v.kind {
-	case kindStr:
-		return v.s[i] == v.s[j]
-	case kindInt:
-		return v.i[i] == v.i[j]
-	case kindUint:
-		return v.u[i] == v.u[j]
-	case kindFloat:
-		return v.f[i] == v.f[j]
-	}
-	return v.b[i] == v.b[j]
-}
-
 // equalRuns returns v's eq flags, computing them on first use.
 func (v *vec) equalRuns() []bool {
 	if v.eqDone {
@@ -117,11 +99,40 @@ func (v *vec) equalRuns() []bool {
 	}
 	v.eqBuf = grown(v.eqBuf, v.n)
 	eq := v.eqBuf
-	for i := range eq {
-		eq[i] = i > 0 && v.same(i, i-1)
+	// One loop per kind, not same's switch per row: every input of every
+	// batch goes through here.
+	switch v.kind {
+	case kindStr:
+		adjacentEqual(eq, v.s)
+	case kindInt:
+		adjacentEqual(eq, v.i)
+	case kindUint:
+		adjacentEqual(eq, v.u)
+	case kindFloat:
+		adjacentEqual(eq, v.f)
+	default:
+		adjacentEqual(eq, v.b)
+	}
+	if v.null != nil {
+		// Null slots hold zero values, equal to a zero non-null value.
+		for i := 1; i < len(eq); i++ {
+			eq[i] = eq[i] && v.null[i] == v.null[i-1]
+		}
 	}
 	v.eq, v.eqDone = eq, true
 	return eq
+}
+
+// adjacentEqual sets eq[i] to whether xs[i] equals xs[i-1] (eq[0] false).
+func adjacentEqual[T comparable](eq []bool, xs []T) {
+	if len(eq) == 0 {
+		return
+	}
+	xs = xs[:len(eq)]
+	eq[0] = false
+	for i := 1; i < len(xs); i++ {
+		eq[i] = xs[i] == xs[i-1]
+	}
 }
 
 // shareRuns gives out, a pure function of in row by row, in's eq flags.
