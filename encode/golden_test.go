@@ -109,6 +109,7 @@ func TestGoldenParity(t *testing.T) {
 			for _, k := range keys {
 				t.Errorf("column %s: %d mismatches of %d rows", k, counts[k], len(rows))
 			}
+			t.Logf("%d columns x %d rows compared; %d columns with mismatches", len(names), len(rows), len(keys))
 			for _, e := range examples {
 				t.Log(e)
 			}
