@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecode feeds arbitrary lines to Decode and to a Parser stream. The
@@ -58,6 +59,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		if s.stats.LinesRead != 2 {
 			t.Fatalf("lines read %d", s.stats.LinesRead)
+		}
+		// The stream checks no UTF-8 itself: a line that is not UTF-8
+		// must fail to parse.
+		if !utf8.Valid(line) && s.stats.JSONErrors != 2 {
+			t.Fatalf("a line that is not UTF-8 was not a JSON error: %+v", s.stats)
 		}
 		if rec := s.rows.flush(); rec != nil {
 			defer rec.Release()

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -174,9 +173,11 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 		st.Blank++
 		return
 	}
-	if !utf8.Valid(line) && s.invalidUTF8(line, file, lineNo) {
-		return
-	}
+	// No separate UTF-8 check: only a line that fails to parse can be
+	// invalid UTF-8 (the scanner checks the bytes of every string, JSON
+	// outside strings is ASCII, and a cached block matched bytes once
+	// checked), and the parser then reports the first invalid sequence
+	// in its place, as the reference's text-mode read would.
 	ev := &s.ev
 	if err := s.dec.decode(ev, line, false); err != nil {
 		st.JSONErrors++
@@ -249,22 +250,6 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 	if ev.Kind == KindExec && ev.Process != nil && ev.Process.FlagProcFS {
 		st.ProcfsWalkTagged++
 	}
-}
-
-// invalidUTF8 counts a line that is not UTF-8 as a JSON error (the
-// reference's text-mode read would fail on the whole file).
-func (s *stream) invalidUTF8(line []byte, file string, lineNo int64) bool {
-	s.stats.JSONErrors++
-	off := 0
-	for off < len(line) {
-		r, size := utf8.DecodeRune(line[off:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		off += size
-	}
-	s.report(file, lineNo, &DecodeError{Err: ErrSyntax, Offset: off, Msg: "invalid UTF-8"})
-	return true
 }
 
 func (s *stream) structureError(file string, lineNo int64) {

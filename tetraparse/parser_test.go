@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -340,5 +341,61 @@ func TestBlockCacheKeepsVariants(t *testing.T) {
 			require.Equal(t, *want.Process, *ev.Process)
 			require.Equal(t, want.Process.Refcnt.Value, uint32(k+1))
 		}
+	}
+}
+
+// TestInvalidUTF8Lines: a line that is not UTF-8 is a JSON error named
+// "invalid UTF-8" at its first bad byte, wherever the byte is: in a string,
+// outside strings, and inside a process block the cache holds a valid copy
+// of. Non-ASCII UTF-8 in strings parses.
+func TestInvalidUTF8Lines(t *testing.T) {
+	data, err := os.ReadFile(sharedInput(t, "tetragon/sample-small.jsonl"))
+	require.NoError(t, err)
+	var line []byte
+	for l := range bytes.Lines(data) {
+		if bytes.Contains(l, []byte(`"process_kprobe"`)) && bytes.Contains(l, []byte(`"parent":{`)) {
+			line = bytes.TrimSpace(l)
+			break
+		}
+	}
+	require.NotNil(t, line)
+	cwd := bytes.Index(line, []byte(`"cwd":"`)) + len(`"cwd":"`)
+	require.Greater(t, cwd, len(`"cwd":"`))
+	at := func(b []byte, i int, with string) []byte {
+		return slices.Concat(b[:i], []byte(with), b[i:])
+	}
+	cases := []struct {
+		name   string
+		line   []byte
+		column int // of the bad byte; 0: the line parses
+	}{
+		{"valid", line, 0},
+		{"non-ASCII UTF-8 in a string", at(line, cwd, "é"), 0},
+		{"bad byte in a cached block", at(line, cwd, "\xff"), cwd + 1},
+		{"truncated sequence in a string", at(line, cwd, "\xc3"), cwd + 1},
+		{"bad byte outside strings", at(line, len(line)-1, " \xfe"), len(line) + 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var errs []*LineError
+			// The valid line first: its blocks are cached when the
+			// changed line comes.
+			_, st := parseBytes(t, Config{
+				TargetInums: []uint64{4026533329, 4026533387},
+				OnLineError: func(e *LineError) { errs = append(errs, e) },
+			}, bytes.Join([][]byte{line, c.line}, []byte("\n")))
+			require.NoError(t, st.Check())
+			if c.column == 0 {
+				require.Empty(t, errs)
+				require.Zero(t, st.JSONErrors)
+				return
+			}
+			require.EqualValues(t, 1, st.JSONErrors)
+			require.Len(t, errs, 1)
+			require.Equal(t, int64(2), errs[0].Line)
+			require.Equal(t, c.column, errs[0].Column)
+			require.ErrorIs(t, errs[0].Err, ErrSyntax)
+			require.Contains(t, errs[0].Err.Error(), "invalid UTF-8")
+		})
 	}
 }
