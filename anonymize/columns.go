@@ -81,7 +81,10 @@ func checkableStrings(name string, a arrow.Array) (stringArray, error) {
 }
 
 // dictStrings reads a dictionary-encoded string column row by row: a row
-// is null when its index is null or names a null dictionary entry.
+// is null when its index is null or names a null dictionary entry. Only
+// Len, IsNull, NullN and Value have that meaning: the embedded
+// Dictionary's other methods (IsValid, NullBitmapBytes, Data) see the
+// indices alone, so checks must not call them on a dictStrings.
 type dictStrings struct {
 	*array.Dictionary
 	values stringArray

@@ -53,7 +53,10 @@ const memoLimit = 1 << 16
 // dictionary); an entry of a pair or token column that no non-null row
 // uses must equal one that a row derives. A failing entry is reported at
 // the first row that uses it, or at row -1. An index outside the
-// dictionary is a *ColumnError.
+// dictionary is a *ColumnError. So a batch read from Parquet must hold
+// every row its dictionaries serve: a whole row group (arrow-go's reader
+// gives each batch the dictionary of its row group, or more), not a
+// slice of one, or entries that only other rows use are reported.
 //
 // Results per distinct value are memoized, so a Verifier is cheap on
 // repetitive columns; it is not safe for concurrent use.

@@ -391,3 +391,39 @@ func TestVerifyDictionaryEntries(t *testing.T) {
 		require.ErrorContains(t, err, "row 5")
 	}
 }
+
+// TestVerifyDictionarySlice: a dictionary batch verifies whole, while a
+// slice of it that keeps the whole dictionary can fail, since a pair
+// entry only the other rows use is derived by no row of the slice. This
+// is the documented requirement that a batch read back from Parquet hold
+// whole row groups.
+func TestVerifyDictionarySlice(t *testing.T) {
+	out, m, _ := twoPass(t, leakPolicy(), plantedInput(t, 1000))
+	v, err := NewVerifier(leakPolicy(), m, nil)
+	require.NoError(t, err)
+	whole := dictEncoded(t, out[0], arrow.PrimitiveTypes.Int32)
+	require.NoError(t, v.Verify(whole))
+	// The last row whose pair no earlier row has: the rows before it
+	// leave its entry unused.
+	pairs := whole.Column(slices.IndexFunc(whole.Schema().Fields(), func(f arrow.Field) bool {
+		return f.Name == "parent_child_pair"
+	})).(*array.Dictionary)
+	cut := -1
+	seen := map[int]bool{}
+	for i := range pairs.Len() {
+		if pairs.IsValid(i) && !seen[pairs.GetValueIndex(i)] {
+			seen[pairs.GetValueIndex(i)] = true
+			cut = i
+		}
+	}
+	require.Positive(t, cut)
+	head := whole.NewSlice(0, int64(cut))
+	defer head.Release()
+	var leak *LeakError
+	require.ErrorAs(t, v.Verify(head), &leak)
+	require.Equal(t, LeakError{Column: "parent_child_pair", Row: -1, Check: CheckDerivation,
+		Pattern: "a dictionary entry equal to a value derived for a row"}, *leak)
+	tail := whole.NewSlice(int64(cut), whole.NumRows())
+	defer tail.Release()
+	require.Error(t, v.Verify(tail)) // entries that only earlier rows use
+}

@@ -237,14 +237,19 @@ func withoutColumns(rec arrow.RecordBatch, names ...string) arrow.RecordBatch {
 
 // readShard calls fn with the batches of one Parquet shard (fn must not
 // keep them): the columns want accepts (nil: all) of rowGroups (nil: all),
-// in order, top-level string columns as dictionary arrays.
+// in order, top-level string columns as dictionary arrays, one batch per
+// row group. A batch is a whole row group because a dictionary column
+// read back carries its row group's dictionary: the Verifier requires
+// every entry to be justified by the batch's rows.
 func readShard(ctx context.Context, path string, mem memory.Allocator, want func(arrow.Field) bool, rowGroups []int, fn func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, true)
 	if err != nil {
 		return err
 	}
 	defer pf.Close()
-	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
+	props := pqarrow.ArrowReadProperties{BatchSize: 0} // 0: a reader's rows in one batch
+	// The manifest tells which columns to read and which to read as
+	// dictionaries; NewFileReader builds its own from the final props.
 	man, err := pqarrow.NewSchemaManifest(pf.MetaData().Schema, pf.MetaData().KeyValueMetadata(), &props)
 	if err != nil {
 		return err
@@ -272,7 +277,24 @@ func readShard(ctx context.Context, path string, mem memory.Allocator, want func
 	if err != nil {
 		return err
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, rowGroups)
+	if rowGroups == nil {
+		rowGroups = make([]int, pf.NumRowGroups())
+		for g := range rowGroups {
+			rowGroups[g] = g
+		}
+	}
+	for _, g := range rowGroups {
+		if err := readRowGroup(ctx, fr, leaves, g, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRowGroup calls fn with row group g of fr's file, the leaves columns,
+// as one batch.
+func readRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, g int, fn func(arrow.RecordBatch) error) error {
+	rr, err := fr.GetRecordReader(ctx, leaves, []int{g})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/encode"
@@ -78,8 +79,11 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 	good := write(t.TempDir(), released)
 	require.Greater(t, len(good), 2)
 	require.NoError(t, a.VerifyShards(context.Background(), good))
-	// The check reads string columns as dictionaries.
+	// The check reads string columns as dictionaries, a row group per
+	// batch: a batch's dictionaries are its row group's, whose every entry
+	// the Verifier requires the batch's rows to justify.
 	dicts := 0
+	var batchRows []int64
 	require.NoError(t, readShard(context.Background(), good[0], mem, a.p.Verifier().Reads, nil, func(rec arrow.RecordBatch) error {
 		for _, f := range rec.Schema().Fields() {
 			require.NotEqual(t, arrow.STRING, f.Type.ID(), f.Name)
@@ -87,9 +91,19 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 				dicts++
 			}
 		}
+		batchRows = append(batchRows, rec.NumRows())
 		return nil
 	}))
 	require.Positive(t, dicts)
+	pf, err := file.OpenParquetFile(good[0], false)
+	require.NoError(t, err)
+	var groupRows []int64
+	for g := range pf.NumRowGroups() {
+		groupRows = append(groupRows, pf.MetaData().RowGroup(g).NumRows())
+	}
+	require.NoError(t, pf.Close())
+	require.Greater(t, len(groupRows), 1)
+	require.Equal(t, groupRows, batchRows)
 
 	// replace returns rec with column name's row 3 set by set.
 	replace := func(rec arrow.RecordBatch, name string, set func(b array.Builder, col arrow.Array, i int)) arrow.RecordBatch {
