@@ -296,12 +296,14 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 		// The lineage lookups and each input's load and equal-run flags
 		// are independent: done on the workers. Columns coded
 		// concurrently share the flags, which must exist first anyway.
+		// Task 0, the lookups, is likely the longest: it starts first.
 		parallel.Do(len(e.inputOrder)+1, e.opts.workers, func() struct{} { return struct{}{} }, func(_ struct{}, k int) {
-			if k == len(e.inputOrder) {
+			if k == 0 {
 				lin, linErr = e.g.ForBatch(raw)
 				return
 			}
-			if ri := e.inputOrder[k]; e.get(ri) != nil && ri.err == nil {
+			ri := e.inputOrder[k-1]
+			if e.get(ri); ri.err == nil {
 				ri.v.equalRuns()
 			}
 		})

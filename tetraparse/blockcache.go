@@ -146,6 +146,11 @@ func (c *blockCache) reset() { c.hits = [2]blockHit{} }
 // store remembers a decoded block; p's strings may alias the line, so the
 // entry owns copies.
 func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
+	if e := c.find(raw); e != nil && len(e.raw) == len(raw) {
+		// Parsed although stored: a line's third block, or a key
+		// repeated (see hits). A copy would evict a useful variant.
+		return
+	}
 	if c.n >= blockCacheLimit {
 		clear(c.entries)
 		c.n, c.last = 0, [2]*blockEntry{}

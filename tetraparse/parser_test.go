@@ -399,3 +399,26 @@ func TestInvalidUTF8Lines(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockCacheStoresABlockOnce: a block parsed although the cache holds
+// it (a line's third block: the hit slots are taken) is not stored again,
+// where its copy would push out another variant.
+func TestBlockCacheStoresABlockOnce(t *testing.T) {
+	data, err := os.ReadFile(sharedInput(t, "tetragon/sample-small.jsonl"))
+	require.NoError(t, err)
+	line := bytes.TrimSpace(data[:bytes.IndexByte(data, '\n')])
+	require.True(t, bytes.HasPrefix(line, []byte(`{"process_kprobe":{"process":{`)))
+	body := line[len(`{"process_kprobe":{`):bytes.Index(line, []byte(`, "function_name"`))]
+	// The body's process and parent blocks three times over.
+	dup := bytes.Replace(line, body, []byte(string(body)+", "+string(body)+", "+string(body)), 1)
+	var d decoder
+	d.blocks = newBlockCache()
+	var ev Event
+	require.NoError(t, d.decode(&ev, line, false))
+	stored := d.blocks.n
+	require.Equal(t, 2, stored)
+	for range 3 {
+		require.NoError(t, d.decode(&ev, dup, false))
+		require.Equal(t, stored, d.blocks.n)
+	}
+}

@@ -82,9 +82,9 @@ func jsonCell(v any) string {
 // TestDuckDB reads a built corpus with DuckDB through Node and checks row
 // counts, column names and types, the first and last rows of each split,
 // the attack count, the row-group sizes and the codec against the same
-// shards read with Arrow. It skips without node or the npm package, and
-// with -short, unless TETRAHIDS_REQUIRE_DUCKDB is set (as .ci/run sets
-// it): then a missing reader fails the test.
+// shards read with Arrow. It skips with -short; without node or the npm
+// package it skips, or fails when TETRAHIDS_REQUIRE_DUCKDB is set (as
+// .ci/run sets it).
 func TestDuckDB(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
