@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -201,8 +202,10 @@ func (d *dictScratch) batchStats(cw file.ColumnChunkWriter, enc dictEncoder, arr
 	var raw, size int64
 	var loKey, hiKey uint32
 	lo, hi, prev := int32(-1), int32(-1), int32(-1) // dictionary indices
+	// The validity bits directly: IsNull is a call through the interface.
+	valid, base := arr.NullBitmapBytes(), arr.Data().Offset()+off
 	for k, ix := range rows {
-		if nulls > 0 && arr.IsNull(off+k) {
+		if nulls > 0 && bitutil.BitIsNotSet(valid, base+k) {
 			continue
 		}
 		if ix != prev { // runs of one value are common
