@@ -129,3 +129,25 @@ func TestInputsRotationOrder(t *testing.T) {
 	_, err = Inputs(filepath.Join(dir, "nope"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestInputsFollowSymlinks: a directory's symbolic links to regular files
+// are inputs (a directory of links to the logs is a common set-up), links
+// to directories are skipped like directories, and a broken link is an
+// error naming it.
+func TestInputsFollowSymlinks(t *testing.T) {
+	logs, dir := t.TempDir(), t.TempDir()
+	for _, n := range []string{"a.json", "b.json"} {
+		require.NoError(t, os.WriteFile(filepath.Join(logs, n), nil, 0o644))
+		require.NoError(t, os.Symlink(filepath.Join(logs, n), filepath.Join(dir, "link-"+n)))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	require.NoError(t, os.Symlink(logs, filepath.Join(dir, "logs")))
+	got, err := Inputs(dir)
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, "link-a.json"), filepath.Join(dir, "link-b.json")}, got)
+	broken := filepath.Join(dir, "link-c.json")
+	require.NoError(t, os.Symlink(filepath.Join(logs, "c.json"), broken))
+	_, err = Inputs(dir)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorContains(t, err, broken)
+}

@@ -2,6 +2,7 @@ package tetraparse
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,8 +10,9 @@ import (
 )
 
 // Inputs expands its arguments into the list of files to parse: a file is
-// kept as is, a directory contributes its regular files whose names do not
-// start with '.', in rotation order. Rotated backups carry a timestamp or a
+// kept as is, a directory contributes its regular files (or symbolic links
+// to regular files; a broken link is an error) whose names do not start
+// with '.', in rotation order. Rotated backups carry a timestamp or a
 // sequence number in their names and sort lexically, before the active file
 // of the set (the one whose name holds no digit), which was written last.
 func Inputs(args ...string) ([]string, error) {
@@ -30,7 +32,18 @@ func Inputs(args ...string) ([]string, error) {
 		}
 		var names []string
 		for _, e := range entries {
-			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			typ := e.Type()
+			if typ&fs.ModeSymlink != 0 {
+				fi, err := os.Stat(filepath.Join(a, e.Name()))
+				if err != nil {
+					return nil, fmt.Errorf("tetraparse: input %s: %w", filepath.Join(a, e.Name()), err)
+				}
+				typ = fi.Mode().Type()
+			}
+			if typ.IsRegular() {
 				names = append(names, e.Name())
 			}
 		}
