@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -181,7 +180,7 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 				levels, nulls = defLevels(&d.def, arr, off, n)
 			}
 			rows := idx[off0+off : off0+off+n]
-			d.batchStats(cw, enc, arr, off, rows, nulls)
+			d.batchStats(cw, enc, rows, levels, nulls)
 			ind := array.NewInt32Data(array.NewData(arrow.PrimitiveTypes.Int32, n,
 				[]*memory.Buffer{valid, idxBuf}, nil, nulls, off0+off))
 			err := cw.WriteDictIndices(ind, levels, nil)
@@ -196,16 +195,15 @@ func (d *dictScratch) writeDictColumn(cw file.ColumnChunkWriter, arrs []arrow.Ar
 
 // batchStats does for one batch of indices what the dense path does as it
 // encodes the batch's values: add their raw size to the encoder's count
-// (which decides where pages end) and update the page statistics.
-func (d *dictScratch) batchStats(cw file.ColumnChunkWriter, enc dictEncoder, arr arrow.Array, off int, rows []int32, nulls int) {
+// (which decides where pages end) and update the page statistics. levels
+// are the batch's definition levels (0: null), read when nulls > 0.
+func (d *dictScratch) batchStats(cw file.ColumnChunkWriter, enc dictEncoder, rows []int32, levels []int16, nulls int) {
 	nonNull := len(rows) - nulls
 	var raw, size int64
 	var loKey, hiKey uint32
 	lo, hi, prev := int32(-1), int32(-1), int32(-1) // dictionary indices
-	// The validity bits directly: IsNull is a call through the interface.
-	valid, base := arr.NullBitmapBytes(), arr.Data().Offset()+off
 	for k, ix := range rows {
-		if nulls > 0 && bitutil.BitIsNotSet(valid, base+k) {
+		if nulls > 0 && levels[k] == 0 { // the definition levels tell nulls
 			continue
 		}
 		if ix != prev { // runs of one value are common
