@@ -146,14 +146,20 @@ func (c *blockCache) reset() { c.hits = [2]blockHit{} }
 // store remembers a decoded block; p's strings may alias the line, so the
 // entry owns copies.
 func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
-	if e := c.find(raw); e != nil && len(e.raw) == len(raw) {
-		// Parsed although stored: a line's third block, or a key
-		// repeated (see hits). A copy would evict a useful variant.
-		return
+	k := c.key(raw)
+	vs := c.entries[k]
+	if vs != nil {
+		for _, e := range vs.e {
+			if e != nil && bytes.Equal(e.raw, raw) {
+				// Parsed although stored: a line's third block, or a key
+				// repeated (see hits). A copy would evict a useful variant.
+				return
+			}
+		}
 	}
 	if c.n >= blockCacheLimit {
 		clear(c.entries)
-		c.n, c.last = 0, [2]*blockEntry{}
+		c.n, c.last, vs = 0, [2]*blockEntry{}, nil
 	}
 	e := &blockEntry{raw: bytes.Clone(raw), proc: *p, fieldErrors: fieldErrors}
 	q := &e.proc
@@ -167,8 +173,6 @@ func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
 			l.Value[i] = strings.Clone(l.Value[i])
 		}
 	}
-	k := c.key(raw)
-	vs := c.entries[k]
 	if vs == nil {
 		vs = &blockVariants{}
 		c.entries[k] = vs
