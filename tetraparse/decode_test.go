@@ -132,8 +132,8 @@ func TestInputsRotationOrder(t *testing.T) {
 
 // TestInputsFollowSymlinks: a directory's symbolic links to regular files
 // are inputs (a directory of links to the logs is a common set-up), links
-// to directories are skipped like directories, and a broken link is an
-// error naming it.
+// to directories are skipped like directories, a file reached twice is
+// listed once, and a broken link is an error naming it.
 func TestInputsFollowSymlinks(t *testing.T) {
 	logs, dir := t.TempDir(), t.TempDir()
 	for _, n := range []string{"a.json", "b.json"} {
@@ -145,9 +145,22 @@ func TestInputsFollowSymlinks(t *testing.T) {
 	got, err := Inputs(dir)
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(dir, "link-a.json"), filepath.Join(dir, "link-b.json")}, got)
+	// A relative target; a second link to a file already listed, and the
+	// file itself named again, are listed once, at the first place.
+	require.NoError(t, os.Symlink(filepath.Join("..", filepath.Base(logs), "a.json"), filepath.Join(dir, "link-z.json")))
+	got, err = Inputs(dir, filepath.Join(logs, "b.json"), filepath.Join(logs, "a.json"))
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, "link-a.json"), filepath.Join(dir, "link-b.json")}, got)
+	require.NoError(t, os.Remove(filepath.Join(dir, "link-z.json")))
+	// A broken link, and a link to itself, are errors naming them.
 	broken := filepath.Join(dir, "link-c.json")
 	require.NoError(t, os.Symlink(filepath.Join(logs, "c.json"), broken))
 	_, err = Inputs(dir)
 	require.ErrorIs(t, err, os.ErrNotExist)
 	require.ErrorContains(t, err, broken)
+	require.NoError(t, os.Remove(broken))
+	loop := filepath.Join(dir, "loop.json")
+	require.NoError(t, os.Symlink(loop, loop))
+	_, err = Inputs(dir)
+	require.ErrorContains(t, err, loop)
 }

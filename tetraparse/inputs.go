@@ -15,6 +15,9 @@ import (
 // with '.', in rotation order. Rotated backups carry a timestamp or a
 // sequence number in their names and sort lexically, before the active file
 // of the set (the one whose name holds no digit), which was written last.
+// A file reached twice (a link to a file already listed, a file named
+// twice) is listed once, at its first place: its events would otherwise
+// be read twice.
 func Inputs(args ...string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -60,6 +63,24 @@ func Inputs(args ...string) ([]string, error) {
 		for _, n := range names {
 			out = append(out, filepath.Join(a, n))
 		}
+	}
+	return distinctFiles(out)
+}
+
+// distinctFiles drops the paths that name a file an earlier path names.
+func distinctFiles(paths []string) ([]string, error) {
+	var seen []os.FileInfo
+	out := paths[:0]
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("tetraparse: input %s: %w", p, err)
+		}
+		if slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, fi) }) {
+			continue
+		}
+		seen = append(seen, fi)
+		out = append(out, p)
 	}
 	return out, nil
 }
