@@ -112,8 +112,10 @@ func (c *blockCache) knownAt(key, data []byte, i int) int {
 }
 
 // find returns the stored block b starts with, or nil.
-func (c *blockCache) find(b []byte) *blockEntry {
-	vs := c.entries[c.key(b)]
+func (c *blockCache) find(b []byte) *blockEntry { return c.entries[c.key(b)].find(b) }
+
+// find returns the variant b starts with, or nil (also for a nil vs).
+func (vs *blockVariants) find(b []byte) *blockEntry {
 	if vs == nil {
 		return nil
 	}
@@ -148,14 +150,12 @@ func (c *blockCache) reset() { c.hits = [2]blockHit{} }
 func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
 	k := c.key(raw)
 	vs := c.entries[k]
-	if vs != nil {
-		for _, e := range vs.e {
-			if e != nil && bytes.Equal(e.raw, raw) {
-				// Parsed although stored: a line's third block, or a key
-				// repeated (see hits). A copy would evict a useful variant.
-				return
-			}
-		}
+	if vs.find(raw) != nil {
+		// Parsed although stored (a line's third block, or a key
+		// repeated: see hits); a stored block raw starts with is raw, one
+		// JSON object being no prefix of another. A copy would evict a
+		// useful variant.
+		return
 	}
 	if c.n >= blockCacheLimit {
 		clear(c.entries)
