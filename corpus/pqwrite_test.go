@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bytes"
@@ -27,13 +27,13 @@ import (
 // requireSameParquet), and most column chunks take the dictionary path.
 func TestColumnWriterMatchesPqarrow(t *testing.T) {
 	t.Parallel()
-	out := build(t, "-no-anonymize", "-force")
+	out := build(t, Config{Sample: true, NoAnonymize: true})
 	recs := readParquet(t, shards(t, out, "train"))
 	require.NotEmpty(t, recs)
 	sc := recs[0].Schema()
 	batches := slices777(t, recs...)
 	for _, rowGroup := range []int64{1000, 777 * 2, 1 << 16} {
-		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup))
+		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup, "test"))
 		requireSameParquet(t, want, got, "row groups of %d", rowGroup)
 		pf, err := file.NewParquetReader(bytes.NewReader(got))
 		require.NoError(t, err)
@@ -153,11 +153,11 @@ func TestColumnWriterDictionaryEdges(t *testing.T) {
 	batches := slices777(t, rec)
 	// 16,384 rows: len64's first page fills exactly at the row group's end.
 	for _, rowGroup := range []int64{1000, 10000, 16384, 1 << 16} {
-		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup))
+		want, got, dictChunks := writeBoth(t, sc, batches, writerProps(sc, rowGroup, "test"))
 		// Building each chunk's last page on the workers writes the bytes
 		// the row group's Close would.
 		var late bytes.Buffer
-		cw, err := newColumnWriter(sc, &late, writerProps(sc, rowGroup))
+		cw, err := newColumnWriter(sc, &late, writerProps(sc, rowGroup, "test"))
 		require.NoError(t, err)
 		cw.lateLastPage = true
 		for _, b := range batches {
