@@ -389,7 +389,7 @@ func TestConfigErrors(t *testing.T) {
 		is          error
 	}{
 		{Config{Sample: true}, "Out", "must name", nil},
-		{Config{Out: out}, "In", "no inputs", nil},
+		{Config{Out: out, NoAnonymize: true}, "In", "no inputs", nil},
 		{Config{Out: out, In: []string{dir}, TrainIn: []string{dir}}, "In", "not both", nil},
 		{Config{Out: out, TrainIn: []string{dir}, Cut: time.Now()}, "Cut", "already split", nil},
 		{Config{Out: out, Sample: true, LabelsFile: "l.csv"}, "Sample", "own inputs", nil},
