@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // ShardWriter is the write stage: it writes one split as Parquet shards of
@@ -25,10 +26,11 @@ import (
 // compression, dictionary encoding, column statistics, and the Arrow schema
 // stored in the file metadata so that Arrow readers restore the exact
 // types; the schema-version metadata is also a plain key-value entry of
-// the file (tetrahids.schema_version). Row groups hold rowGroupRows rows
-// (65,536 by default: a few MB per column chunk, what a streaming reader
-// holds at once, and enough rows for good compression); columnWriter
-// writes a row group's columns in parallel.
+// the file (tetrahids.schema_version). Row groups hold Config.RowGroupRows
+// rows (65,536 by default: a few MB per column chunk, what a streaming
+// reader holds at once, and enough rows for good compression). The file is
+// written by pqarrow's FileWriter, batches buffered into row groups
+// (WriteBuffered); the splits' writers run concurrently.
 type ShardWriter struct {
 	dir, split   string
 	schema       *arrow.Schema
@@ -39,7 +41,7 @@ type ShardWriter struct {
 
 	f       *os.File
 	bw      *bufio.Writer
-	fw      *columnWriter
+	fw      *pqarrow.FileWriter
 	curRows int64
 	temps   []string
 	rows    int64
@@ -84,7 +86,8 @@ func (s *ShardWriter) open() error {
 		return err
 	}
 	s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
-	s.fw, err = newColumnWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows, s.createdBy))
+	s.fw, err = pqarrow.NewFileWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows, s.createdBy),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", name, err)
@@ -133,7 +136,7 @@ func (s *ShardWriter) Write(rec arrow.RecordBatch) error {
 		if k != n {
 			part = rec.NewSlice(off, off+k)
 		}
-		err := s.fw.Write(part)
+		err := s.fw.WriteBuffered(part)
 		if part != rec {
 			part.Release()
 		}
@@ -189,9 +192,8 @@ func (s *ShardWriter) Close() ([]string, error) {
 // not yet renamed by Close. Calling it after Close does nothing.
 func (s *ShardWriter) Abort() {
 	if s.fw != nil {
-		s.fw.Abort()
-		s.f.Close()
-		s.fw = nil
+		s.f.Close() // the writer's buffered row group is dropped with it
+		s.fw, s.bw, s.f = nil, nil, nil
 	}
 	for _, tmp := range s.temps {
 		os.Remove(tmp)
