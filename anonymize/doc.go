@@ -68,7 +68,12 @@
 // Listed values (forbidden values, sweep sources) are also looked for
 // base64-encoded in any letter case: the cwd is lower-cased before
 // release, which turns an encoded name into text that no longer decodes.
-// Decoding runs on the text as it is, before any case change.
+// The scan knows, for each value, the part of its encoding that does not
+// depend on the neighbouring bytes (at each of the three alignments);
+// parts shorter than six characters (names of three or four bytes) would
+// turn up by chance in random names, so they count only as whole words
+// (/srv/Ym9i/, not /tmp/tmp.kq3ym9id0a/). Decoding runs on the text as it
+// is, before any case change, and finds every value in the original case.
 //
 // # Policy
 //

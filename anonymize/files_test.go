@@ -206,3 +206,34 @@ func TestVerifyFileSharedLabels(t *testing.T) {
 	require.Equal(t, "technique_name", leak.Column)
 	require.True(t, errors.Is(err, ErrLeak))
 }
+
+// FuzzVerifyFile: any content under any of the three formats is either
+// clean, a leak, or refused; never a panic, and never clean when it holds
+// a listed value as it is.
+func FuzzVerifyFile(f *testing.F) {
+	for _, s := range []string{
+		`{"config":{"node_name":"prox1"},"n":[1,2.5e3,true,null]}`,
+		`{"format":"tetrahids.alias_map","version":1,"aliases":{"bash":"bash","x":"custom_tool_001"},"redacted":{"0123456789abcdef0123456789abcdef":"custom_tool_002"}}`,
+		"start_ts,end_ts,technique_id,trial,notes\n1,2,T1082,1,\"a \"\"b\"\", c\"\n",
+		"# card\n\nrows: 12\n",
+		"\xef\xbb\xbfjust text\r\n",
+	} {
+		for ext := range 3 {
+			f.Add(uint8(ext), []byte(s))
+		}
+	}
+	v, err := NewVerifier(spellingPolicy(), nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, ext uint8, data []byte) {
+		name := "f" + []string{".json", ".csv", ".md"}[ext%3]
+		err := v.VerifyFile(name, bytes.NewReader(data))
+		if err != nil && !errors.Is(err, ErrLeak) && !errors.Is(err, ErrFileFormat) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err == nil && bytes.Contains(bytes.ToLower(data), []byte("rypow")) {
+			t.Fatalf("%s holding rypow passed", name)
+		}
+	})
+}

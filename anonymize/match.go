@@ -146,6 +146,12 @@ func isB64(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' || c == '_'
 }
 
+// minB64Spelling is the length from which a base64 spelling of a listed
+// value is looked for anywhere: six characters hold 36 bits (31 once
+// lower-cased), which random text of a corpus does not reproduce by
+// chance; shorter ones are looked for as words.
+const minB64Spelling = 6
+
 // minB64Run is the shortest run of base64 characters worth decoding: four
 // characters decode to three bytes, the shortest forbidden value.
 const minB64Run = 4

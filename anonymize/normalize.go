@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"encoding/binary"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -139,6 +140,7 @@ type folder struct {
 	own        []byte // the key's buffer when it does not alias the text
 	seg        []byte
 	fold       cases.Caser
+	iter       norm.Iter
 }
 
 // foldCaser is shared: a folding Caser is stateless and safe for
@@ -149,27 +151,51 @@ func newFolder() *folder { return &folder{fold: foldCaser} }
 
 // isASCII reports whether s holds only ASCII bytes.
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
+	ascii, _ := asciiUpper(s)
+	return ascii
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// asciiUpper reports whether s is ASCII and, if it is, whether it holds
+// an upper-case letter, eight bytes at a time: every released string
+// passes here.
+func asciiUpper(s string) (ascii, upper bool) {
+	var hi, up uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		hi |= w
+		// For bytes below 0x80, adding 0x80-'A' sets the high bit of
+		// those >= 'A', adding 0x80-('Z'+1) of those > 'Z'; no carry
+		// crosses a byte.
+		up |= (w + (0x80-'A')*ones) &^ (w + (0x80-'Z'-1)*ones)
+	}
+	if hi&highs != 0 {
+		return false, false
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return false, false
+		}
+		if c >= 'A' && c <= 'Z' {
+			up |= highs
 		}
 	}
-	return true
+	return true, up&highs != 0
 }
 
 // reset computes the matching form of s and returns it. The result is
 // valid until the next call; it may share s's memory (read only).
 func (f *folder) reset(s string) []byte {
 	f.n = len(s)
-	if isASCII(s) {
+	if ascii, upper := asciiUpper(s); ascii {
 		f.ascii = true
-		upper := false
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c >= 'A' && c <= 'Z' {
-				upper = true
-				break
-			}
-		}
 		if !upper {
 			f.key = nil
 			if len(s) > 0 {
@@ -177,21 +203,14 @@ func (f *folder) reset(s string) []byte {
 			}
 			return f.key
 		}
-		f.key = slices.Grow(f.keyBuf(), len(s))[:len(s)]
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			f.key[i] = c
-		}
+		f.key = lowerASCII(slices.Grow(f.keyBuf(), len(s))[:len(s)], s)
 		f.own = f.key
 		return f.key
 	}
 	f.ascii = false
 	f.key = f.keyBuf()
 	f.start, f.end = f.start[:0], f.end[:0]
-	var it norm.Iter
+	it := &f.iter
 	it.InitString(norm.NFKC, s)
 	pending := 0 // key bytes whose end is not known yet
 	for !it.Done() {
@@ -223,6 +242,26 @@ func (f *folder) reset(s string) []byte {
 		f.end[pending] = int32(len(s))
 	}
 	return f.key
+}
+
+// lowerASCII writes the lower-cased ASCII text s into dst (as long as s),
+// eight bytes at a time.
+func lowerASCII(dst []byte, s string) []byte {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w |= ((w + (0x80-'A')*ones) &^ (w + (0x80-'Z'-1)*ones) & highs) >> 2 // 0x80 >> 2 is 'a'-'A'
+		binary.LittleEndian.PutUint64(dst[i:], w)
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst
 }
 
 // keyBuf returns the owned key buffer, emptied: the key of an ASCII

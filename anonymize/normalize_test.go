@@ -168,3 +168,25 @@ func TestMatcherPathPrefix(t *testing.T) {
 		require.Equal(t, want, ok, s)
 	}
 }
+
+// TestASCIIWordAtATime: the eight-bytes-at-a-time ASCII checks agree with
+// a byte loop for every byte value at every position.
+func TestASCIIWordAtATime(t *testing.T) {
+	base := []byte("abcdefghijklmnopqrstu")
+	for n := range len(base) {
+		for pos := range n {
+			for c := range 256 {
+				b := append([]byte{}, base[:n]...)
+				b[pos] = byte(c)
+				s := string(b)
+				ascii, upper := asciiUpper(s)
+				wantASCII := c < 0x80
+				require.Equal(t, wantASCII, ascii, "%q", s)
+				if ascii {
+					require.Equal(t, c >= 'A' && c <= 'Z', upper, "%q", s)
+					require.Equal(t, strings.ToLower(s), string(lowerASCII(make([]byte, n), s)), "%q", s)
+				}
+			}
+		}
+	}
+}

@@ -34,7 +34,7 @@ func cwdThrough(t *testing.T, pol Policy, cwds ...string) ([]string, error) {
 // spellingPolicy lists names the way an operator writes them.
 func spellingPolicy() Policy {
 	p := DefaultPolicy()
-	p.Forbidden = []string{"jürgen", "rypow", "dendroaspis", "acme-prod"}
+	p.Forbidden = []string{"jürgen", "rypow", "dendroaspis", "acme-prod", "bob"}
 	p.Sweep = []Replacement{{From: "prox1", To: "host"}}
 	return p
 }
@@ -101,7 +101,8 @@ func TestBase64OfListedValueInAnyCase(t *testing.T) {
 		"/srv/x" + strings.ToLower(enc([]byte("at dendroaspis"))) + "/",
 		"/srv/" + strings.ToLower(base64.RawURLEncoding.EncodeToString([]byte("~~dendroaspis"))) + "/",
 		"/srv/" + strings.ToLower(enc([]byte("DENDROASPIS"))) + "/",
-		"/srv/" + enc([]byte("RyPow@PROX1")) + "/", // original case: decoded
+		"/srv/" + enc([]byte("RyPow@PROX1")) + "/",          // original case: decoded
+		"/srv/" + strings.ToLower(enc([]byte("bob"))) + "/", // a short name, encoded alone
 	} {
 		_, err := cwdThrough(t, spellingPolicy(), cwd)
 		var leak *LeakError
@@ -109,6 +110,15 @@ func TestBase64OfListedValueInAnyCase(t *testing.T) {
 		require.True(t, leak.Base64, cwd)
 		require.NotContains(t, leak.Error(), cwd)
 	}
+}
+
+// TestShortBase64SpellingsNeedWords: the four-character spelling of a
+// three-byte name is found alone, not inside a random name.
+func TestShortBase64SpellingsNeedWords(t *testing.T) {
+	short := strings.ToLower(base64.StdEncoding.EncodeToString([]byte("bob")))
+	got, err := cwdThrough(t, spellingPolicy(), "/tmp/tmp.kq3"+short+"d0a/")
+	require.NoError(t, err)
+	require.Equal(t, []string{"/tmp/tmp.kq3" + short + "d0a/"}, got)
 }
 
 // TestDefaultPolicyHomeLayouts: without any listed name, the default

@@ -80,7 +80,8 @@ type Verifier struct {
 	defsDoc []byte // the feature definitions document, public by construction
 
 	closure   map[string]struct{}
-	forbid    *matcher // forbidden values and their base64 spellings
+	forbid    *matcher // forbidden values and their long base64 spellings
+	b64short  *matcher // short base64 spellings, as words
 	pathm     *matcher // rewritten path prefixes
 	words     *matcher // originals of renamed basenames
 	unscanned int
@@ -245,10 +246,18 @@ func (v *Verifier) refresh() {
 		v.forbid.add(matchKey(f), f, false)
 	}
 	// The base64 spellings of listed values, except those the released
-	// vocabulary holds anyway (they would fail every release).
+	// vocabulary holds anyway (they would fail every release). A short
+	// spelling (of a name of three or four bytes) would turn up by chance
+	// inside random names (mktemp's, caches'), so it only counts as a
+	// whole word: the name encoded on its own, /srv/Ym9i/.
+	v.b64short = newMatcher(matchWord)
 	for _, f := range listed {
 		for _, sp := range base64Spellings(f) {
-			if !strings.Contains(voc, sp) {
+			switch {
+			case strings.Contains(voc, sp):
+			case len(sp) < minB64Spelling:
+				v.b64short.add(sp, f, true)
+			default:
 				v.forbid.add(sp, f, true)
 			}
 		}
@@ -502,6 +511,9 @@ func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64,
 func (v *Verifier) scanText(key []byte, raw string, folded, words bool) (Check, string, bool, bool) {
 	if p, enc, ok := v.forbid.find(key); ok {
 		return CheckForbidden, p, enc, true
+	}
+	if p, _, ok := v.b64short.find(key); ok {
+		return CheckForbidden, p, true, true
 	}
 	if p, _, ok := v.pathm.find(key); ok {
 		return CheckForbidden, p, false, true
