@@ -130,6 +130,9 @@ func TestDefaultPolicyHomeLayouts(t *testing.T) {
 		{"/mnt/c/users/jdoe/", "/mnt/c/Users/_user_/"},
 		{"/home//jdoe/", "/home/_user_/"},
 		{"//home/jdoe/", "/home/_user_/"},
+		{"/\uff48\uff4f\uff4d\uff45/jdoe/", "/home/_user_/"}, // fullwidth
+		{"/\u04bbome/jdoe/.x/", "/home/_user_/.x/"},          // Cyrillic һ
+		{"/home\u2215jdoe/.x/", "/home/_user_/.x/"},          // division slash
 		{"/home/jdoe/secretproj/src/", "/home/_user_/workspace/_project_/src/"},
 		{"/var/home/jdoe/secretproj/", "/var/home/_user_/workspace/_project_/"},
 		{"/users/jdoe/secretproj/", "/Users/_user_/workspace/_project_/"},

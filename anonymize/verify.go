@@ -41,10 +41,13 @@ const memoLimit = 1 << 16
 //     be absent (CheckDroppedColumn).
 //
 // The scan looks, in the value and in every base64 decoding of its
-// substrings, for a forbidden value as a case-insensitive substring
-// (CheckForbidden), an original of a renamed basename as a
-// case-insensitive word (CheckAliasOriginal), and a policy pattern
-// (CheckPattern).
+// substrings, for a forbidden value or a rewritten path prefix
+// (CheckForbidden), an original of a renamed basename as a word
+// (CheckAliasOriginal), all compared in their normalized forms (see the
+// package documentation, "Matching"), for the base64 spelling of a
+// listed value in any letter case (CheckForbidden, Base64), and for a
+// policy pattern (CheckPattern). VerifyFile runs the same scan over the
+// other files of a release.
 //
 // A classified column must hold strings: plain, large or view strings, or
 // a dictionary of them, as a Parquet reader returns a dictionary-encoded
@@ -89,8 +92,6 @@ type Verifier struct {
 
 	ok        map[string]map[string]struct{}
 	sweepMemo map[string]string
-	lower     []byte
-	lower2    []byte
 	raw       []byte
 	buf       []byte
 	scratch   [7][]string
@@ -177,8 +178,9 @@ func (v *Verifier) Reads(f arrow.Field) bool {
 }
 
 // Forbid adds values that must not appear, with the meaning of the
-// policy's forbidden list (for instance path prefixes a previous run
-// rewrote). Each must be at least MinForbiddenLength bytes, normalized.
+// policy's forbidden list (for instance names learned after the policy
+// was written). Each must be at least MinForbiddenLength bytes,
+// normalized.
 func (v *Verifier) Forbid(values ...string) error {
 	for _, s := range values {
 		if err := checkListed("forbidden", s); err != nil {
