@@ -3,6 +3,7 @@ package follow
 import (
 	"context"
 	"errors"
+	"github.com/tetrahids/tetrahids/examples/live/internal/testexport"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -32,7 +33,7 @@ func (c *collector) until(want int, delivered *atomic.Int64) {
 		c.last = l.Pos
 		switch {
 		case err == nil:
-			c.nums = append(c.nums, lineNum(c.t, l.Text))
+			c.nums = append(c.nums, testexport.Num(c.t, l.Text))
 			if delivered != nil {
 				delivered.Store(int64(len(c.nums)))
 			}
@@ -54,7 +55,7 @@ func (c *collector) drain() {
 		switch {
 		case err == nil:
 			idle = 0
-			c.nums = append(c.nums, lineNum(c.t, l.Text))
+			c.nums = append(c.nums, testexport.Num(c.t, l.Text))
 		case errors.Is(err, ErrIdle):
 			idle++
 		default:
@@ -115,19 +116,19 @@ func TestFollowRotation(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				e := newExporter(t, path)
-				e.compress, e.appendMode = tc.compress, tc.appendW
+				e := testexport.New(t, path)
+				e.Compress, e.Append = tc.compress, tc.appendW
 				for i := range n {
 					if i > 0 && i%every == 0 {
-						e.rotate()
+						e.Rotate()
 					}
 					if i == truncAt {
 						for delivered.Load() < int64(i) {
 							time.Sleep(time.Millisecond)
 						}
-						e.truncate()
+						e.Truncate()
 					}
-					e.write(genLine(i))
+					e.Write(testexport.Line(i))
 				}
 			}()
 			c := &collector{t: t, f: f}
@@ -169,13 +170,13 @@ func TestFollowTruncationRace(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tetragon.log")
 			f := newFollower(t, path, Options{})
 			go func() {
-				e := newExporter(t, path)
-				e.appendMode = appendW
+				e := testexport.New(t, path)
+				e.Append = appendW
 				for i := range n {
 					if i == truncAt {
-						e.truncate()
+						e.Truncate()
 					}
-					e.write(genLine(i))
+					e.Write(testexport.Line(i))
 				}
 			}()
 			c := &collector{t: t, f: f}
@@ -185,7 +186,7 @@ func TestFollowTruncationRace(t *testing.T) {
 				l, err := f.Next(ctx, 50*time.Millisecond)
 				switch {
 				case err == nil:
-					c.nums = append(c.nums, lineNum(t, l.Text))
+					c.nums = append(c.nums, testexport.Num(t, l.Text))
 				case errors.Is(err, ErrIdle):
 				case ctx.Err() != nil:
 					t.Fatalf("timed out; last lines %v", c.tail())
@@ -209,17 +210,17 @@ func TestFollowTruncationRace(t *testing.T) {
 // new file: nothing lost, nothing twice.
 func TestFollowCompressedWhileReading(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.compress, e.syncMill = true, true
+	e := testexport.New(t, path)
+	e.Compress, e.SyncMill = true, true
 	for i := range 100 {
-		e.write(bigLine(i))
+		e.Write(testexport.BigLine(i))
 	}
 	f := newFollower(t, path, Options{})
 	c := &collector{t: t, f: f}
 	c.until(10, nil)
-	e.rotate() // renamed, compressed, plain removed: only the open descriptor is left
+	e.Rotate() // renamed, compressed, plain removed: only the open descriptor is left
 	for i := 100; i < 200; i++ {
-		e.write(bigLine(i))
+		e.Write(testexport.BigLine(i))
 	}
 	c.until(200, nil)
 	c.drain()
@@ -229,41 +230,30 @@ func TestFollowCompressedWhileReading(t *testing.T) {
 	}
 }
 
-// bigLine is a line of about 2 KB, so that 100 of them exceed one read.
-func bigLine(i int) string {
-	b := []byte(genLine(i))
-	b = b[:len(b)-1]
-	b = append(b, `,"big":"`...)
-	for range 2000 {
-		b = append(b, 'y')
-	}
-	return string(append(b, `"}`...))
-}
-
 // TestFollowEmptyRotations: rotations by interval with no events in between
 // leave empty backups, compressed; the follower passes them without reading
 // anything twice.
 func TestFollowEmptyRotations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.compress, e.syncMill = true, true
+	e := testexport.New(t, path)
+	e.Compress, e.SyncMill = true, true
 	for i := range 10 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	f := newFollower(t, path, Options{})
 	c := &collector{t: t, f: f}
 	c.until(10, nil)
-	e.rotate()
-	e.rotate()
-	e.rotate()
+	e.Rotate()
+	e.Rotate()
+	e.Rotate()
 	for i := 10; i < 20; i++ {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	c.until(20, nil)
-	e.rotate()
-	e.rotate()
+	e.Rotate()
+	e.Rotate()
 	for i := 20; i < 30; i++ {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	c.until(30, nil)
 	c.drain()
@@ -283,13 +273,13 @@ func TestFollowBeforeFileExists(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	e := newExporter(t, path)
-	e.compress, e.syncMill = true, true
+	e := testexport.New(t, path)
+	e.Compress, e.SyncMill = true, true
 	for i := range 300 {
 		if i == 100 || i == 200 {
-			e.rotate()
+			e.Rotate()
 		}
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	c := &collector{t: t, f: f}
 	c.until(300, nil)
@@ -305,12 +295,12 @@ func TestFollowBeforeFileExists(t *testing.T) {
 // are intact. One long line is split across many reads.
 func TestFollowLongLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.write(genLine(0))
-	e.write(`{"long":"` + repeat('z', 300_000) + `"}`)
-	e.write(genLine(1))
-	e.write(repeat('q', 1001))
-	e.write(genLine(2))
+	e := testexport.New(t, path)
+	e.Write(testexport.Line(0))
+	e.Write(`{"long":"` + repeat('z', 300_000) + `"}`)
+	e.Write(testexport.Line(1))
+	e.Write(repeat('q', 1001))
+	e.Write(testexport.Line(2))
 	f := newFollower(t, path, Options{MaxLineBytes: 1000})
 	c := &collector{t: t, f: f}
 	c.until(3, nil)
@@ -350,7 +340,7 @@ func TestFollowPartialLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	fh.WriteString(genLine(0) + "\n" + `{"n":1,`)
+	fh.WriteString(testexport.Line(0) + "\n" + `{"n":1,`)
 	f := newFollower(t, path, Options{})
 	c := &collector{t: t, f: f}
 	c.until(1, nil)
@@ -360,7 +350,7 @@ func TestFollowPartialLine(t *testing.T) {
 	fh.WriteString(`"pad":""}` + "\n")
 	c.until(2, nil)
 	wantRange(t, c.nums, 0, 2)
-	if want := int64(len(genLine(0)) + 1 + len(`{"n":1,"pad":""}`) + 1); c.last.Offset != want {
+	if want := int64(len(testexport.Line(0)) + 1 + len(`{"n":1,"pad":""}`) + 1); c.last.Offset != want {
 		t.Errorf("offset after line 1 = %d, want %d", c.last.Offset, want)
 	}
 }
@@ -370,21 +360,21 @@ func TestFollowPartialLine(t *testing.T) {
 // taken for an over-long line, and the next line is delivered.
 func TestFollowHoleLongerThanMaxLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
+	e := testexport.New(t, path)
 	for i := range 50 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	f := newFollower(t, path, Options{MaxLineBytes: 400})
 	c := &collector{t: t, f: f}
 	c.until(50, nil)
-	e.truncate()
+	e.Truncate()
 	// The follower sees the empty file and starts again from its start,
 	// where the writer's next line leaves zeros.
 	if _, err := f.Next(context.Background(), time.Second); !errors.Is(err, ErrTruncated) {
 		t.Fatalf("after truncation: %v, want ErrTruncated", err)
 	}
 	for i := 50; i < 60; i++ {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	c.until(60, nil)
 	wantRange(t, c.nums, 0, 60)

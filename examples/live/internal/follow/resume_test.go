@@ -2,6 +2,7 @@ package follow
 
 import (
 	"errors"
+	"github.com/tetrahids/tetrahids/examples/live/internal/testexport"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,18 +47,18 @@ func TestResume(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tetragon.log")
-			e := newExporter(t, path)
-			e.compress, e.syncMill = tc.compress, true
+			e := testexport.New(t, path)
+			e.Compress, e.SyncMill = tc.compress, true
 			for i := range 100 {
-				e.write(bigLine(i)) // 100 lines exceed one read: the rest is not in memory
+				e.Write(testexport.BigLine(i)) // 100 lines exceed one read: the rest is not in memory
 			}
 			nums, pos := readN(t, path, nil, 40)
 			wantRange(t, nums, 0, 40)
 			next := 100
 			for range tc.rotations {
-				e.rotate()
+				e.Rotate()
 				for range 50 {
-					e.write(bigLine(next))
+					e.Write(testexport.BigLine(next))
 					next++
 				}
 			}
@@ -74,20 +75,20 @@ func TestResume(t *testing.T) {
 // compressed while away) resume too.
 func TestResumeTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.syncMill = true
+	e := testexport.New(t, path)
+	e.SyncMill = true
 	for i := range 100 {
-		e.write(bigLine(i))
+		e.Write(testexport.BigLine(i))
 	}
 	_, pos := readN(t, path, nil, 10)
-	e.rotate()
+	e.Rotate()
 	for i := 100; i < 200; i++ {
-		e.write(bigLine(i))
+		e.Write(testexport.BigLine(i))
 	}
 	nums, pos := readN(t, path, &pos, 30) // stops inside the backup
 	wantRange(t, nums, 10, 40)
-	e.compress = true
-	e.rotate() // compresses the backup being read, and the next
+	e.Compress = true
+	e.Rotate() // compresses the backup being read, and the next
 	got, notices := resumeAll(t, path, pos)
 	if len(notices) != 0 {
 		t.Errorf("notices %v", notices)
@@ -101,17 +102,17 @@ func TestResumeTwice(t *testing.T) {
 // it; no later line is missed.
 func TestResumeGone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.syncMill, e.maxBackups = true, 1
+	e := testexport.New(t, path)
+	e.SyncMill, e.MaxBackups = true, 1
 	for i := range 100 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	_, pos := readN(t, path, nil, 40)
 	next := 100
 	for range 3 {
-		e.rotate()
+		e.Rotate()
 		for range 50 {
-			e.write(genLine(next))
+			e.Write(testexport.Line(next))
 			next++
 		}
 	}
@@ -128,15 +129,15 @@ func TestResumeGone(t *testing.T) {
 // start.
 func TestResumeTruncatedWhileAway(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
-	e.appendMode = true
+	e := testexport.New(t, path)
+	e.Append = true
 	for i := range 100 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	_, pos := readN(t, path, nil, 60)
-	e.truncate()
+	e.Truncate()
 	for i := 100; i < 110; i++ {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	got, notices := resumeAll(t, path, pos)
 	// Same inode, other first bytes: the file the position names is
@@ -151,13 +152,13 @@ func TestResumeTruncatedWhileAway(t *testing.T) {
 // (the old one removed) is told apart by its first bytes.
 func TestResumeInodeReused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
+	e := testexport.New(t, path)
 	for i := range 100 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	_, pos := readN(t, path, nil, 60)
 	// Rewrite the file in place: same inode, other content.
-	if err := os.WriteFile(path, []byte(genLine(1000)+"\n"+genLine(1001)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(testexport.Line(1000)+"\n"+testexport.Line(1001)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	got, notices := resumeAll(t, path, pos)
@@ -171,9 +172,9 @@ func TestResumeInodeReused(t *testing.T) {
 // encodings are refused.
 func TestPositionRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tetragon.log")
-	e := newExporter(t, path)
+	e := testexport.New(t, path)
 	for i := range 10 {
-		e.write(genLine(i))
+		e.Write(testexport.Line(i))
 	}
 	_, pos := readN(t, path, nil, 10)
 	b, err := pos.MarshalBinary()

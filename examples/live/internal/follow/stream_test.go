@@ -3,6 +3,7 @@ package follow
 import (
 	"context"
 	"errors"
+	"github.com/tetrahids/tetrahids/examples/live/internal/testexport"
 	"io"
 	"strings"
 	"testing"
@@ -16,27 +17,27 @@ func TestStream(t *testing.T) {
 	pr, pw := io.Pipe()
 	s := NewStream(pr, Options{MaxLineBytes: 100})
 	ctx := context.Background()
-	go pw.Write([]byte(genLine(0) + "\n" + `{"n":1,`))
+	go pw.Write([]byte(testexport.Line(0) + "\n" + `{"n":1,`))
 	l, err := s.Next(ctx, 5*time.Second)
-	if err != nil || lineNum(t, l.Text) != 0 {
+	if err != nil || testexport.Num(t, l.Text) != 0 {
 		t.Fatalf("first line: %q, %v", l.Text, err)
 	}
 	if _, err := s.Next(ctx, 20*time.Millisecond); !errors.Is(err, ErrIdle) {
 		t.Fatalf("partial line: %v, want ErrIdle", err)
 	}
 	go func() {
-		pw.Write([]byte(`"pad":""}` + "\n" + strings.Repeat("z", 500) + "\n" + genLine(2) + "\n" + "tail"))
+		pw.Write([]byte(`"pad":""}` + "\n" + strings.Repeat("z", 500) + "\n" + testexport.Line(2) + "\n" + "tail"))
 		pw.Close()
 	}()
 	l, err = s.Next(ctx, 5*time.Second)
-	if err != nil || lineNum(t, l.Text) != 1 {
+	if err != nil || testexport.Num(t, l.Text) != 1 {
 		t.Fatalf("second line: %q, %v", l.Text, err)
 	}
 	if _, err = s.Next(ctx, 5*time.Second); !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("long line: %v", err)
 	}
 	l, err = s.Next(ctx, 5*time.Second)
-	if err != nil || lineNum(t, l.Text) != 2 {
+	if err != nil || testexport.Num(t, l.Text) != 2 {
 		t.Fatalf("third line: %q, %v", l.Text, err)
 	}
 	var d *DropError

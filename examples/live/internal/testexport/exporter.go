@@ -1,4 +1,7 @@
-package follow
+// Package testexport writes files the way Tetragon's exporter does, for
+// the tests of the live service: generated lines, rotation, compression,
+// backup removal and truncation.
+package testexport
 
 import (
 	"compress/gzip"
@@ -13,28 +16,39 @@ import (
 	"time"
 )
 
-// exporter writes a file the way Tetragon's exporter (lumberjack, v1.6.1)
+// backupTimeLayout is lumberjack's backup time format.
+const backupTimeLayout = "2006-01-02T15-04-05.000"
+
+// Exporter writes a file the way Tetragon's exporter (lumberjack, v1.6.1)
 // does: one write per line; rotation closes the file, renames it to
 // <name>-<UTC time>.<ext>, and creates a new one with O_TRUNC (not
 // O_APPEND); a separate goroutine then gzips the backups (to .gz.tmp,
 // renamed to .gz, then the plain file removed) and removes those beyond
 // maxBackups, oldest first.
-type exporter struct {
-	t          testing.TB
-	path       string
-	f          *os.File
-	compress   bool
-	maxBackups int
-	appendMode bool // open with O_APPEND, as lumberjack does for a file it finds at start
-	syncMill   bool // run the compression before rotate returns
-	last       time.Time
-	mill       sync.WaitGroup
-	millMu     sync.Mutex
+type Exporter struct {
+	t    testing.TB
+	path string
+	f    *os.File
+	// Compress gzips the backups after a rotation.
+	Compress bool
+	// MaxBackups removes the oldest backups beyond this many (0: none).
+	MaxBackups int
+	// Append opens the file with O_APPEND, as lumberjack does for a file
+	// it finds at start (a new file is opened without).
+	Append bool
+	// SyncMill compresses and removes before Rotate returns, instead of
+	// concurrently.
+	SyncMill bool
+	last     time.Time
+	mill     sync.WaitGroup
+	millMu   sync.Mutex
 }
 
-func newExporter(t testing.TB, path string) *exporter {
+// New returns an Exporter of the file at path; the file is created by the
+// first Write.
+func New(t testing.TB, path string) *Exporter {
 	t.Helper()
-	e := &exporter{t: t, path: path}
+	e := &Exporter{t: t, path: path}
 	t.Cleanup(func() {
 		e.mill.Wait()
 		if e.f != nil {
@@ -44,9 +58,9 @@ func newExporter(t testing.TB, path string) *exporter {
 	return e
 }
 
-func (e *exporter) open() {
+func (e *Exporter) open() {
 	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if e.appendMode {
+	if e.Append {
 		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	}
 	f, err := os.OpenFile(e.path, flags, 0o600)
@@ -57,8 +71,8 @@ func (e *exporter) open() {
 	e.f = f
 }
 
-// write writes one line, newline added, in one write.
-func (e *exporter) write(line string) {
+// Write writes one line, newline added, in one write.
+func (e *Exporter) Write(line string) {
 	if e.f == nil {
 		e.open()
 	}
@@ -68,7 +82,7 @@ func (e *exporter) write(line string) {
 }
 
 // backupName is lumberjack's backupName, with times kept distinct.
-func (e *exporter) backupName() string {
+func (e *Exporter) backupName() string {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if !now.After(e.last) {
 		now = e.last.Add(time.Millisecond)
@@ -79,8 +93,8 @@ func (e *exporter) backupName() string {
 	return filepath.Join(dir, fmt.Sprintf("%s-%s%s", strings.TrimSuffix(base, ext), now.Format(backupTimeLayout), ext))
 }
 
-// rotate moves the file aside and creates a new one, then mills.
-func (e *exporter) rotate() {
+// Rotate moves the file aside and creates a new one, then mills.
+func (e *Exporter) Rotate() {
 	if e.f != nil {
 		e.f.Close()
 		e.f = nil
@@ -91,10 +105,10 @@ func (e *exporter) rotate() {
 		}
 	}
 	e.open()
-	if !e.compress && e.maxBackups == 0 {
+	if !e.Compress && e.MaxBackups == 0 {
 		return
 	}
-	if e.syncMill {
+	if e.SyncMill {
 		e.millOnce()
 		return
 	}
@@ -105,19 +119,21 @@ func (e *exporter) rotate() {
 	}()
 }
 
-// truncate truncates the file at the path, as an operator's `: > file`
+// Truncate truncates the file at the path, as an operator's `: > file`
 // would, while the writer keeps its descriptor.
-func (e *exporter) truncate() {
+func (e *Exporter) Truncate() {
 	if err := os.Truncate(e.path, 0); err != nil {
 		e.t.Error(err)
 	}
 }
 
-func (e *exporter) millOnce() {
+func (e *Exporter) millOnce() {
 	e.millMu.Lock()
 	defer e.millMu.Unlock()
-	n := splitName(e.path)
-	entries, err := os.ReadDir(n.dir)
+	dir, base := filepath.Split(e.path)
+	ext := filepath.Ext(base)
+	prefix := strings.TrimSuffix(base, ext) + "-"
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		e.t.Error(err)
 		return
@@ -128,20 +144,25 @@ func (e *exporter) millOnce() {
 	}
 	var bs []bk
 	for _, en := range entries {
-		if t, _, ok := n.backupTime(en.Name()); ok {
+		ts, ok := strings.CutPrefix(strings.TrimSuffix(en.Name(), ".gz"), prefix)
+		ts, ok2 := strings.CutSuffix(ts, ext)
+		if !ok || !ok2 {
+			continue
+		}
+		if t, err := time.Parse(backupTimeLayout, ts); err == nil {
 			bs = append(bs, bk{t, en.Name()})
 		}
 	}
 	sort.Slice(bs, func(i, j int) bool { return bs[i].t.After(bs[j].t) }) // newest first
 	kept := map[time.Time]bool{}
 	for _, b := range bs {
-		p := filepath.Join(n.dir, b.name)
+		p := filepath.Join(dir, b.name)
 		kept[b.t] = true
-		if e.maxBackups > 0 && len(kept) > e.maxBackups {
+		if e.MaxBackups > 0 && len(kept) > e.MaxBackups {
 			os.Remove(p)
 			continue
 		}
-		if e.compress && !strings.HasSuffix(b.name, ".gz") {
+		if e.Compress && !strings.HasSuffix(b.name, ".gz") {
 			if err := gzipFile(p); err != nil {
 				e.t.Error(err)
 			}
@@ -177,17 +198,28 @@ func gzipFile(src string) error {
 	return os.Remove(src)
 }
 
-// genLine is line i of a generated stream: a JSON object with a counter,
+// Line is line i of a generated stream: a JSON object with a counter,
 // padded to vary the lengths.
-func genLine(i int) string {
+func Line(i int) string {
 	return fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", (i*37)%300))
 }
 
-// lineNum parses genLine's counter.
-func lineNum(t testing.TB, b []byte) int {
+// Num parses Line's counter.
+func Num(t testing.TB, b []byte) int {
 	var n int
 	if _, err := fmt.Sscanf(string(b), `{"n":%d,`, &n); err != nil {
 		t.Fatalf("unexpected line %q: %v", b, err)
 	}
 	return n
+}
+
+// BigLine is a line of about 2 KB, so that 100 of them exceed one read.
+func BigLine(i int) string {
+	b := []byte(Line(i))
+	b = b[:len(b)-1]
+	b = append(b, `,"big":"`...)
+	for range 2000 {
+		b = append(b, 'y')
+	}
+	return string(append(b, `"}`...))
 }
