@@ -108,13 +108,22 @@ func waitLines(t *testing.T, path string, n int) {
 // writeStream writes n lines in the background, rotating (with gzip of the
 // backups, racing the reader) every `every` lines, paced so the stream
 // spans several runs. The returned channel closes when it is done.
-func writeStream(t *testing.T, path string, n, every int) <-chan struct{} {
+//
+// The first rotation waits until the reader has output a line: a first
+// start without state reads the file at the path, not the backups that
+// were rotated before it looked.
+func writeStream(t *testing.T, path string, n, every int, out string) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		e := testexport.New(t, path)
 		e.Compress = true
 		for i := range n {
+			if i == every {
+				for deadline := time.Now().Add(30 * time.Second); len(outLines(t, out)) == 0 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+				}
+			}
 			if i > 0 && i%every == 0 {
 				e.Rotate()
 			}
@@ -137,7 +146,7 @@ func TestRestartExactlyOnce(t *testing.T) {
 	in, out, st := filepath.Join(dir, "tetragon.log"), filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "state")
 	const n = 20000
 	cfg := Config{Follow: in, StateDir: st, CheckpointEvery: 30 * time.Millisecond}
-	written := writeStream(t, in, n, 1500)
+	written := writeStream(t, in, n, 1500, out)
 	for _, at := range []int{2000, 7000, 12000} {
 		stop, _ := run(t, cfg, out)
 		waitLines(t, out, at)
@@ -176,7 +185,7 @@ func TestCrashReadsAgain(t *testing.T) {
 	in, out, st := filepath.Join(dir, "tetragon.log"), filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "state")
 	const n = 12000
 	cfg := Config{Follow: in, StateDir: st, CheckpointEvery: 20 * time.Millisecond}
-	written := writeStream(t, in, n, 1500)
+	written := writeStream(t, in, n, 1500, out)
 	stop, _ := run(t, cfg, out)
 	waitLines(t, out, 3000)
 	early, err := os.ReadFile(filepath.Join(st, "checkpoint"))
