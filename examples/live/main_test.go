@@ -141,6 +141,7 @@ func writeStream(t *testing.T, path string, n, every int, out string) <-chan str
 // checkpoint, exit 0) and restarts it with the same -state: every line is
 // written to -out exactly once, in order.
 func TestSignalsExactlyOnce(t *testing.T) {
+	skipShort(t)
 	dir := t.TempDir()
 	in, out, st := filepath.Join(dir, "tetragon.log"), filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "state")
 	args := []string{"-passthrough", "-follow", in, "-out", out, "-state", st, "-checkpoint-every", "50ms", "-status-every", "0"}
@@ -182,6 +183,7 @@ func TestSignalsExactlyOnce(t *testing.T) {
 // last checkpoint: the lines written after it are written again, none is
 // missing.
 func TestKillReadsAgain(t *testing.T) {
+	skipShort(t)
 	dir := t.TempDir()
 	in, out, st := filepath.Join(dir, "tetragon.log"), filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "state")
 	args := []string{"-passthrough", "-follow", in, "-out", out, "-state", st, "-checkpoint-every", "100ms", "-status-every", "0"}
@@ -242,5 +244,14 @@ func TestStdin(t *testing.T) {
 	}
 	if stdout.String() != in {
 		t.Errorf("output %q, want %q", stdout.String(), in)
+	}
+}
+
+// skipShort skips the tests that run the program as a process under -short
+// (CI's race run): the race detector sees only the test process, and the
+// full run covers them.
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the program as a process; covered by the run without -short")
 	}
 }

@@ -471,9 +471,25 @@ func (f *Follower) openNext() {
 		}
 		return
 	}
-	if f.openFirst(cands) || f.openLive(nil) {
+	if f.openFirst(cands) {
 		f.prev = nil
+		return
 	}
+	if !f.openLive(nil) {
+		return
+	}
+	// A rotation between the listing and the opening would have put a
+	// file after the next one at the path: the next one is then a
+	// backup, and a second listing finds it.
+	if later, err := f.successors(f.prev); err == nil && len(later) > 0 {
+		f.src.f.Close()
+		f.src = nil
+		if f.openFirst(later) {
+			f.prev = nil
+		}
+		return
+	}
+	f.prev = nil
 }
 
 // successors lists the backups that come after prev in rotation order.

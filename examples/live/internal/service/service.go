@@ -266,7 +266,15 @@ func (r *runner) loop(ctx context.Context) error {
 	nextCP := now.Add(r.cfg.CheckpointEvery)
 	nextStatus := now.Add(r.cfg.StatusEvery)
 	prevStatus := r.snapshot()
+	done := ctx.Done()
 	for {
+		// Stop promptly even with a backlog to read.
+		select {
+		case <-done:
+			r.log.Info("stopping", "reason", ctx.Err())
+			return r.checkpoint(true)
+		default:
+		}
 		line, err := r.src.Next(ctx, 0)
 		if errors.Is(err, follow.ErrIdle) {
 			// Nothing ready: emit what is held before waiting.
