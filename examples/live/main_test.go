@@ -113,12 +113,18 @@ func endsWith(last int) func([]int) bool {
 // start without state reads the file at the path, not the backups that
 // were rotated before it looked.
 func writeStream(t *testing.T, path string, n, every int, out string) <-chan struct{} {
-	done := make(chan struct{})
+	done, stop := make(chan struct{}), make(chan struct{})
+	e := testexport.New(t, path)
+	e.Compress = true
+	t.Cleanup(func() { close(stop); <-done }) // before e's cleanup
 	go func() {
 		defer close(done)
-		e := testexport.New(t, path)
-		e.Compress = true
 		for i := range n {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			if i == every {
 				for deadline := time.Now().Add(30 * time.Second); len(outNums(t, out)) == 0 && time.Now().Before(deadline); {
 					time.Sleep(time.Millisecond)

@@ -127,18 +127,23 @@ func TestFollowRotation(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tetragon.log")
 			f := newFollower(t, path, tc.opts)
 			var delivered atomic.Int64
-			done := make(chan struct{})
+			done, stop := make(chan struct{}), make(chan struct{})
+			e := testexport.New(t, path)
+			e.Compress, e.Append = tc.compress, tc.appendW
+			t.Cleanup(func() { close(stop); <-done })
 			go func() {
 				defer close(done)
-				e := testexport.New(t, path)
-				e.Compress, e.Append = tc.compress, tc.appendW
 				for i := range n {
 					if i > 0 && i%every == 0 {
 						e.Rotate()
 					}
 					if i == truncAt {
 						for delivered.Load() < int64(i) {
-							time.Sleep(time.Millisecond)
+							select {
+							case <-stop:
+								return
+							case <-time.After(time.Millisecond):
+							}
 						}
 						e.Truncate()
 					}
@@ -183,9 +188,12 @@ func TestFollowTruncationRace(t *testing.T) {
 			const n, truncAt = 6000, 3000
 			path := filepath.Join(t.TempDir(), "tetragon.log")
 			f := newFollower(t, path, Options{})
+			done := make(chan struct{})
+			e := testexport.New(t, path)
+			e.Append = appendW
+			t.Cleanup(func() { <-done })
 			go func() {
-				e := testexport.New(t, path)
-				e.Append = appendW
+				defer close(done)
 				for i := range n {
 					if i == truncAt {
 						e.Truncate()

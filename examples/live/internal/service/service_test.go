@@ -113,12 +113,18 @@ func waitLines(t *testing.T, path string, n int) {
 // start without state reads the file at the path, not the backups that
 // were rotated before it looked.
 func writeStream(t *testing.T, path string, n, every int, out string) <-chan struct{} {
-	done := make(chan struct{})
+	done, stop := make(chan struct{}), make(chan struct{})
+	e := testexport.New(t, path)
+	e.Compress = true
+	t.Cleanup(func() { close(stop); <-done }) // before e's cleanup
 	go func() {
 		defer close(done)
-		e := testexport.New(t, path)
-		e.Compress = true
 		for i := range n {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			if i == every {
 				for deadline := time.Now().Add(30 * time.Second); len(outLines(t, out)) == 0 && time.Now().Before(deadline); {
 					time.Sleep(time.Millisecond)
@@ -188,9 +194,15 @@ func TestCrashReadsAgain(t *testing.T) {
 	written := writeStream(t, in, n, 1500, out)
 	stop, _ := run(t, cfg, out)
 	waitLines(t, out, 3000)
-	early, err := os.ReadFile(filepath.Join(st, "checkpoint"))
-	if err != nil {
-		t.Fatal(err)
+	var early []byte
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		var err error
+		if early, err = os.ReadFile(filepath.Join(st, "checkpoint")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	waitLines(t, out, 6000)
 	if err := stop(); err != nil {
