@@ -78,7 +78,10 @@ func (lb *lineBuf) next() (line []byte, end int64, kind lineKind, n int64) {
 		lb.discarding, lb.discarded = false, 0
 		return nil, end, longLine, n
 	}
-	if z := bytes.LastIndexByte(line, 0); z >= 0 {
+	// IndexByte first: it is vectorised, LastIndexByte is not, and
+	// almost no line has a NUL.
+	if bytes.IndexByte(line, 0) >= 0 {
+		z := bytes.LastIndexByte(line, 0)
 		lb.cutTorn(line[:z+1])
 		line = line[z+1:]
 	}
