@@ -14,7 +14,8 @@ import (
 
 // Config configures a Parser. The zero Config parses with the reference's
 // rules and schema 1.1: any non-host PID namespace, host events dropped,
-// events without a process block dropped, no sentinel windows.
+// events without a process block dropped, no sentinel windows, lines of
+// at most DefaultMaxLineBytes.
 type Config struct {
 	// Definitions gives the raw schema and the kprobe extraction table;
 	// nil means schema.Default().
@@ -42,9 +43,21 @@ type Config struct {
 	Columns []string
 	// BatchSize is the number of rows per record batch (default 65,536).
 	BatchSize int
-	// MaxLineBytes bounds the length of one line (0: unlimited). A longer
-	// line stops the file with an error.
+	// MaxLineBytes bounds the length of one line in bytes (0:
+	// DefaultMaxLineBytes; negative: unlimited, so memory grows with the
+	// longest line). A longer line is counted in Stats.LinesTooLong and
+	// reported to OnLineError; its bytes are read on to the next line end
+	// without being kept, so no input (an endless stream without a line
+	// end, a gzip bomb) holds more than about MaxLineBytes per file being
+	// parsed.
 	MaxLineBytes int
+	// SkipBadFiles makes Files go on past a file that cannot be opened or
+	// read to the end (missing, unreadable, a directory, a corrupt or
+	// truncated gzip stream) without yielding its *FileError: the failure
+	// is recorded in Stats.FailedFiles. The rows read before the failure
+	// are kept, as the reference keeps them. By default the *FileError is
+	// yielded (and recorded).
+	SkipBadFiles bool
 	// Workers is the number of files parsed in parallel by Files
 	// (default GOMAXPROCS).
 	Workers int
@@ -66,6 +79,15 @@ type Config struct {
 	// way. It is called from the goroutine parsing the file.
 	OnLineError func(*LineError)
 }
+
+// DefaultMaxLineBytes is the line length limit of a zero
+// Config.MaxLineBytes: 16 MiB, thousands of times the size of a Tetragon
+// event.
+const DefaultMaxLineBytes = 16 << 20
+
+// ErrLineTooLong is wrapped by the LineError of a line longer than
+// Config.MaxLineBytes.
+var ErrLineTooLong = errors.New("tetraparse: line longer than the maximum line length")
 
 // Order is the output order of Parser.Files.
 type Order uint8
@@ -144,7 +166,7 @@ type LineError struct {
 	Line int64  // 1-based line number
 	// Column is the 1-based byte column of a syntax error, 0 otherwise.
 	Column int
-	Err    error // a *DecodeError
+	Err    error // a *DecodeError, or an error wrapping ErrLineTooLong
 }
 
 // Error renders file:line[:column]: reason.
@@ -155,7 +177,7 @@ func (e *LineError) Error() string {
 	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 }
 
-// Unwrap returns the underlying *DecodeError.
+// Unwrap returns the underlying error.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // FileError reports a file that could not be opened or read to the end:

@@ -23,15 +23,27 @@
 //     table, and the compact JSON of every kprobe's arguments.
 //
 // [Stats] accounts for every line: lines read = blank + kept + dropped +
-// JSON errors + structure errors, checked by [Stats.Check].
+// JSON errors + structure errors + over-long lines, checked by
+// [Stats.Check].
+//
+// # Inputs
 //
 // Inputs are an io.Reader ([Parser.Records]) or files ([Parser.Files]:
-// ".gz" names are gunzipped, other names read as is, several files in
-// parallel). [Inputs] expands directories of rotated export files. Lines
-// may be of any length. Output is a stream of record batches in the raw
-// schema of package schema, in file order (the reference's) or in global
-// event-time order ([TimeOrder], an external merge sort with bounded
-// memory).
+// ".gz" names are gunzipped as Python's gzip module reads them, zero
+// padding and several members included; other names are read as is;
+// several files in parallel). [ExpandInputs] expands directories into
+// their Tetragon export files (*.log, *.json, *.jsonl, rotated and
+// gzip'd) and lists the entries it skipped. A file that cannot be opened
+// or read to the end yields a [FileError], or with Config.SkipBadFiles is
+// only recorded in Stats.FailedFiles. Lines are limited to
+// Config.MaxLineBytes (16 MiB by default): a longer line is counted and
+// skipped without being held in memory, so an endless line or a gzip bomb
+// costs no more memory than the limit. [Stats.MostlyUnreadable] tells an
+// input that is mostly not Tetragon export.
+//
+// Output is a stream of record batches in the raw schema of package
+// schema, in file order (the reference's) or in global event-time order
+// ([TimeOrder], an external merge sort with bounded memory).
 //
 // Config.Columns restricts the batches to the raw columns a consumer
 // reads (for an encoder, its RawColumns): every line is still decoded and

@@ -1,16 +1,18 @@
 package tetraparse
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -54,6 +56,9 @@ func New(cfg Config) (*Parser, error) {
 	}
 	if cfg.Allocator == nil {
 		cfg.Allocator = memory.DefaultAllocator
+	}
+	if cfg.MaxLineBytes == 0 {
+		cfg.MaxLineBytes = DefaultMaxLineBytes
 	}
 	for i, w := range cfg.Sentinels {
 		if w.End < w.Start {
@@ -111,7 +116,10 @@ func project(raw *arrow.Schema, cols []string, order Order) (*arrow.Schema, erro
 func (p *Parser) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stats
+	st := p.stats.clone()
+	// Files fail in parallel: sorted, the list is the same on every run.
+	slices.SortStableFunc(st.FailedFiles, func(a, b FailedFile) int { return strings.Compare(a.File, b.File) })
+	return st
 }
 
 func (p *Parser) addStats(s *Stats) {
@@ -257,6 +265,13 @@ func (s *stream) structureError(file string, lineNo int64) {
 	s.report(file, lineNo, s.dec.structErr)
 }
 
+// longLine counts a line longer than Config.MaxLineBytes.
+func (s *stream) longLine(file string, lineNo, n int64) {
+	s.stats.LinesRead++
+	s.stats.LinesTooLong++
+	s.report(file, lineNo, fmt.Errorf("%w: %d bytes, the maximum is %d", ErrLineTooLong, n, s.p.cfg.MaxLineBytes))
+}
+
 func (s *stream) report(file string, lineNo int64, err error) {
 	if s.p.cfg.OnLineError == nil {
 		return
@@ -278,6 +293,10 @@ func (s *stream) parse(r io.Reader, name string, emit func(arrow.RecordBatch) bo
 		line, ok := lr.next()
 		if !ok {
 			break
+		}
+		if lr.long {
+			s.longLine(name, lr.line(), lr.longLen)
+			continue
 		}
 		s.line(line, name, lr.line())
 		if s.rows.rows >= batch || s.rows.big {
@@ -327,8 +346,9 @@ func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, 
 // Files parses files (".gz" names are gunzipped, any other name is read as
 // is) with up to Config.Workers in parallel, in Config.Order. A file that
 // cannot be opened or read to the end yields a *FileError at its place in
-// the order, after the rows read before the failure, and parsing goes on
-// with the next file.
+// the order, after the rows read before the failure (with
+// Config.SkipBadFiles it is only recorded in Stats.FailedFiles), and
+// parsing goes on with the next file.
 func (p *Parser) Files(paths []string) iter.Seq2[arrow.RecordBatch, error] {
 	if p.cfg.Order == TimeOrder {
 		return p.timeOrder(paths)
@@ -431,8 +451,9 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 	}
 	r, closeFn, err := openInput(path, p.cfg.OnRead)
 	if err != nil {
-		s.stats.FilesFailed++
-		send(item{err: &FileError{File: path, Err: err}})
+		if fe := s.fileFailed(&FileError{File: path, Err: err}); fe != nil {
+			send(item{err: fe})
+		}
 		return
 	}
 	defer closeFn()
@@ -442,21 +463,41 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 		return send(item{rec: rec})
 	})
 	if err != nil && err != errStopped {
-		s.stats.FilesFailed++
 		var fe *FileError
 		if errors.As(err, &fe) {
 			fe.File = path
+		} else {
+			fe = &FileError{File: path, Err: err}
 		}
-		send(item{err: err})
+		if fe := s.fileFailed(fe); fe != nil {
+			send(item{err: fe})
+		}
 	}
 }
 
-// openInput opens a file, gunzipping names that end in ".gz"; onRead, when
-// set, sees the bytes read from the file.
+// fileFailed counts and records a failed file, and returns the error to
+// yield (nil under Config.SkipBadFiles).
+func (s *stream) fileFailed(fe *FileError) error {
+	s.stats.FilesFailed++
+	s.stats.FailedFiles = append(s.stats.FailedFiles, FailedFile{File: fe.File, Lines: fe.Lines, Reason: fe.Err.Error()})
+	if s.p.cfg.SkipBadFiles {
+		return nil
+	}
+	return fe
+}
+
+// openInput opens a file, gunzipping names that end in ".gz" as Python's
+// gzip module reads them (see gzipReader); onRead, when set, sees the bytes
+// read from the file. A directory is refused at once, as Python's open
+// refuses it.
 func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
 	}
 	var r io.Reader = f
 	if onRead != nil {
@@ -465,11 +506,7 @@ func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	if !strings.HasSuffix(path, ".gz") {
 		return r, f.Close, nil
 	}
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("gzip: %w", err)
-	}
+	zr := newGzipReader(r)
 	return zr, func() error { zr.Close(); return f.Close() }, nil
 }
 
