@@ -14,20 +14,39 @@ import (
 
 // Config configures a Parser. The zero Config parses with the reference's
 // rules and schema 1.1: any non-host PID namespace, host events dropped,
-// events without a process block dropped, no sentinel windows, lines of
-// at most DefaultMaxLineBytes.
+// events without a PID-namespace inum dropped, events without a process
+// block dropped, no sentinel windows, lines of at most
+// DefaultMaxLineBytes.
 type Config struct {
 	// Definitions gives the raw schema and the kprobe extraction table;
 	// nil means schema.Default().
 	Definitions *schema.Definitions
-	// TargetInums are the PID-namespace inums to keep; empty keeps every
-	// non-host namespace.
+	// TargetInums are the PID-namespace inums to keep, as in the
+	// reference's container filter; empty keeps every non-host namespace.
+	// It cannot be combined with Select or KeepWithoutNamespace.
 	TargetInums []uint64
+	// Select, when not empty, replaces TargetInums: an event is kept when
+	// any of these selectors matches its process (see Selector; within a
+	// selector every field set must match). Events no selector matches are
+	// dropped as DropNotSelected; Stats.SelectedBy counts the events each
+	// selector took. The host and inum rules below apply first.
+	Select []Selector
 	// KeepHostNamespace keeps events whose PID namespace is the host's
 	// (the reference drops them).
 	KeepHostNamespace bool
+	// KeepWithoutNamespace keeps events whose process carries no
+	// PID-namespace inum (the reference drops them as
+	// drop_container_filter_no_inum). Tetragon writes namespaces only when
+	// it runs with process namespaces enabled, so without them every event
+	// looks like this, and host and container events cannot be told apart:
+	// use Select on pod or container fields to pick a Kubernetes target.
+	// The rows of such events are built as the reference would have built
+	// them had its filter let them through (their namespace columns are
+	// null, is_host false); Stats.KeptWithoutNamespace counts them.
+	KeepWithoutNamespace bool
 	// KeepWithoutProcess keeps events without a process block (the
-	// reference drops them); such events bypass the container filter.
+	// reference drops them); such events bypass the container filter and
+	// the selectors.
 	KeepWithoutProcess bool
 	// Sentinels are time windows whose events are dropped; both bounds are
 	// inclusive, as in the reference.

@@ -33,6 +33,7 @@ type Parser struct {
 	defs    *schema.Definitions
 	schema  *arrow.Schema // of the batches: the raw schema or its projection
 	targets map[uint64]bool
+	sel     *selection
 	mu      sync.Mutex
 	stats   Stats
 	// streams holds idle streams: their column buffers and block cache,
@@ -60,13 +61,16 @@ func New(cfg Config) (*Parser, error) {
 	if cfg.MaxLineBytes == 0 {
 		cfg.MaxLineBytes = DefaultMaxLineBytes
 	}
+	sel, err := newSelection(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	for i, w := range cfg.Sentinels {
 		if w.End < w.Start {
 			return nil, fmt.Errorf("tetraparse: sentinel window %d (%s) ends before it starts", i, w.Label)
 		}
 	}
-	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}}
-	var err error
+	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}, sel: sel}
 	if p.schema, err = project(p.defs.RawSchema(), cfg.Columns, cfg.Order); err != nil {
 		return nil, err
 	}
@@ -112,11 +116,13 @@ func project(raw *arrow.Schema, cols []string, order Order) (*arrow.Schema, erro
 	return arrow.NewSchema(fields, &md), nil
 }
 
-// Stats returns the counters accumulated so far.
+// Stats returns the counters accumulated so far, and the selection in
+// force.
 func (p *Parser) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.stats.clone()
+	st.Selection = p.sel.text
 	// Files fail in parallel: sorted, the list is the same on every run.
 	slices.SortStableFunc(st.FailedFiles, func(a, b FailedFile) int { return strings.Compare(a.File, b.File) })
 	return st
@@ -151,6 +157,7 @@ func (p *Parser) newStream() (*stream, error) {
 	s.dec.blocks = newBlockCache()
 	s.dec.skipArgs = !p.schema.HasField("kprobe_args_json")
 	s.dec.skipReturn = true
+	s.dec.skipK8s = !p.sel.needK8s
 	return s, nil
 }
 
@@ -214,7 +221,7 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 			st.DroppedByReason[DropHostNamespace]++
 			return
 		}
-		if !pid.InumPresent {
+		if !pid.InumPresent && !cfg.KeepWithoutNamespace {
 			st.DroppedByReason[DropNoInum]++
 			return
 		}
@@ -227,6 +234,9 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 				st.DroppedByReason[DropWrongInum]++
 				return
 			}
+		}
+		if s.p.sel.active() && !s.p.sel.admit(ev.Process, st) {
+			return
 		}
 	}
 	if !ev.Time.Valid {
@@ -255,6 +265,9 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 	st.FieldErrors += int64(ev.FieldErrors)
 	s.rows.appendRow(ev, cfg.NodeName, file, lineNo, s.x)
 	st.KeptByKind[ev.Kind]++
+	if ev.Process != nil && !ev.Process.NS.PID.InumPresent {
+		st.KeptWithoutNamespace++
+	}
 	if ev.Kind == KindExec && ev.Process != nil && ev.Process.FlagProcFS {
 		st.ProcfsWalkTagged++
 	}

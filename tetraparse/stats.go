@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // DropReason says why a parsed line did not become a row.
@@ -24,6 +25,10 @@ const (
 	DropWrongInum
 	// DropSentinel: the event time falls inside a sentinel window.
 	DropSentinel
+	// DropNotSelected: no selector of Config.Select matches the event
+	// (tested after the namespace rules, before the sentinel windows; the
+	// reference has no selectors).
+	DropNotSelected
 	numDropReasons
 )
 
@@ -34,6 +39,7 @@ var dropNames = [numDropReasons]string{
 	DropNoInum:         "drop_container_filter_no_inum",
 	DropWrongInum:      "drop_container_filter_wrong_inum",
 	DropSentinel:       "drop_sentinel_interval",
+	DropNotSelected:    "drop_not_selected",
 }
 
 // String returns the reference's counter name, such as "drop_no_process".
@@ -49,8 +55,8 @@ func (r DropReason) String() string {
 //	LinesRead == Blank + Kept + Dropped + JSONErrors + StructureErrors + LinesTooLong
 //
 // where Kept and Dropped are the sums of KeptByKind and DroppedByReason.
-// The other counters describe kept rows or files, and do not take part in
-// the sum.
+// The other counters describe kept rows, selection outcomes or files, and
+// do not take part in the sum.
 type Stats struct {
 	FilesRead   int64
 	FilesFailed int64
@@ -87,9 +93,23 @@ type Stats struct {
 	// LinesTooLong counts lines longer than Config.MaxLineBytes, skipped
 	// unread (the reference has no limit).
 	LinesTooLong int64
+	// KeptWithoutNamespace counts kept rows whose process carries no
+	// PID-namespace inum (Config.KeepWithoutNamespace): host or container
+	// cannot be told apart for them.
+	KeptWithoutNamespace int64
+	// SelectedBy counts, for each selector of Config.Select, the events it
+	// was the first to match (they may still fall in a sentinel window);
+	// events no selector matches are DroppedByReason[DropNotSelected].
+	// Empty without selectors.
+	SelectedBy []int64
 	// FailedFiles names the files counted in FilesFailed and why they
 	// failed; Parser.Stats sorts them by File.
 	FailedFiles []FailedFile
+	// Selection describes the rules that chose the target events
+	// (reference filter or selectors, and which events without a
+	// namespace, host namespace or process are kept), as Parser.Stats
+	// reports it, for stats files and data cards.
+	Selection string
 }
 
 // FailedFile is an input file that could not be opened or read to the end.
@@ -150,7 +170,8 @@ func (s *Stats) Check() error {
 	return nil
 }
 
-// Add accumulates o into s. FailedFiles are appended.
+// Add accumulates o into s. FailedFiles are appended; a Selection
+// differing from s's is joined to it with " | ".
 func (s *Stats) Add(o *Stats) {
 	s.FilesRead += o.FilesRead
 	s.FilesFailed += o.FilesFailed
@@ -170,12 +191,27 @@ func (s *Stats) Add(o *Stats) {
 	s.UnparseableTimes += o.UnparseableTimes
 	s.ProcfsWalkTagged += o.ProcfsWalkTagged
 	s.LinesTooLong += o.LinesTooLong
+	s.KeptWithoutNamespace += o.KeptWithoutNamespace
+	if len(s.SelectedBy) < len(o.SelectedBy) {
+		s.SelectedBy = append(s.SelectedBy, make([]int64, len(o.SelectedBy)-len(s.SelectedBy))...)
+	}
+	for i, n := range o.SelectedBy {
+		s.SelectedBy[i] += n
+	}
 	s.FailedFiles = append(s.FailedFiles, o.FailedFiles...)
+	switch {
+	case o.Selection == "" || o.Selection == s.Selection:
+	case s.Selection == "":
+		s.Selection = o.Selection
+	case !slices.Contains(strings.Split(s.Selection, " | "), o.Selection):
+		s.Selection += " | " + o.Selection
+	}
 }
 
 // clone returns a copy of s that shares no slice with it.
 func (s *Stats) clone() Stats {
 	c := *s
+	c.SelectedBy = slices.Clone(s.SelectedBy)
 	c.FailedFiles = slices.Clone(s.FailedFiles)
 	return c
 }
@@ -185,8 +221,8 @@ func (s *Stats) clone() Stats {
 // counts lines_kept, kept_<event type>, each drop_* reason, errors_json_parse,
 // errors_extraction (structure errors plus extraction failures),
 // unparseable_event_time, tagged_procfs_walk_execs, files_read and
-// files_failed. It has no counter for blank lines, field errors or
-// over-long lines.
+// files_failed. It has no counter for blank lines, field errors, over-long
+// lines or selection outcomes.
 func (s *Stats) Reference() map[string]int64 {
 	m := map[string]int64{
 		"files_read":               s.FilesRead,
@@ -202,7 +238,9 @@ func (s *Stats) Reference() map[string]int64 {
 		m["kept_"+k.String()] = s.KeptByKind[k]
 	}
 	for r := DropReason(0); r < numDropReasons; r++ {
-		m[r.String()] = s.DroppedByReason[r]
+		if r != DropNotSelected {
+			m[r.String()] = s.DroppedByReason[r]
+		}
 	}
 	for k, v := range m {
 		if v == 0 {
@@ -213,7 +251,8 @@ func (s *Stats) Reference() map[string]int64 {
 }
 
 // Map returns every counter, zero or not, under stable snake_case names,
-// for stats.json files. FailedFiles is not a counter: write it beside it.
+// for stats.json files; SelectedBy[i] is "selected_by_selector_<i+1>".
+// FailedFiles and Selection are not counters: write them beside it.
 func (s *Stats) Map() map[string]int64 {
 	m := s.Reference()
 	for _, k := range []string{"files_read", "files_failed", "lines_read", "lines_kept", "errors_json_parse", "unparseable_event_time", "tagged_procfs_walk_execs"} {
@@ -224,8 +263,12 @@ func (s *Stats) Map() map[string]int64 {
 	m["extraction_failures"] = s.ExtractionFailures
 	m["field_errors"] = s.FieldErrors
 	m["errors_line_too_long"] = s.LinesTooLong
+	m["kept_without_namespace"] = s.KeptWithoutNamespace
+	for i, n := range s.SelectedBy {
+		m[fmt.Sprintf("selected_by_selector_%d", i+1)] = n
+	}
 	for r := DropReason(0); r < numDropReasons; r++ {
-		m[r.String()] += 0
+		m[r.String()] = s.DroppedByReason[r]
 	}
 	for k := KindExec; k <= KindKprobe; k++ {
 		m["kept_"+k.String()] += 0

@@ -46,3 +46,38 @@ func TestMostlyUnreadable(t *testing.T) {
 		require.Equal(t, c.mostly, st.MostlyUnreadable(), c.name)
 	}
 }
+
+func TestStatsAddAndMap(t *testing.T) {
+	a := Stats{LinesRead: 3, LinesTooLong: 1, KeptWithoutNamespace: 2, SelectedBy: []int64{1},
+		FailedFiles: []FailedFile{{File: "a", Reason: "x"}}, Selection: "s1"}
+	b := Stats{LinesRead: 2, LinesTooLong: 2, SelectedBy: []int64{1, 4}, FailedFiles: []FailedFile{{File: "b"}}, Selection: "s2"}
+	a.DroppedByReason[DropNotSelected] = 3
+	a.Add(&b)
+	a.Add(&b)
+	require.EqualValues(t, 7, a.LinesRead)
+	require.EqualValues(t, 5, a.LinesTooLong)
+	require.EqualValues(t, 5, a.Errors())
+	require.Equal(t, []int64{3, 8}, a.SelectedBy)
+	require.Equal(t, []FailedFile{{File: "a", Reason: "x"}, {File: "b"}, {File: "b"}}, a.FailedFiles)
+	require.Equal(t, "s1 | s2", a.Selection)
+	m := a.Map()
+	require.EqualValues(t, 5, m["errors_line_too_long"])
+	require.EqualValues(t, 2, m["kept_without_namespace"])
+	require.EqualValues(t, 8, m["selected_by_selector_2"])
+	require.EqualValues(t, 3, m["drop_not_selected"])
+	require.EqualValues(t, 3, a.Dropped())
+	// The reference's counters leave the new ones out.
+	ref := a.Reference()
+	for k := range ref {
+		require.NotContains(t, []string{"errors_line_too_long", "kept_without_namespace", "drop_not_selected"}, k)
+	}
+	// Parser.Stats hands out copies.
+	p, err := New(Config{Select: []Selector{{PIDNamespace: 4026531836}}})
+	require.NoError(t, err)
+	for _, err := range p.Records(strings.NewReader(nsEvent+"\n"), "x") {
+		require.NoError(t, err)
+	}
+	st := p.Stats()
+	st.SelectedBy[0] = 99
+	require.Equal(t, []int64{1}, p.Stats().SelectedBy)
+}
