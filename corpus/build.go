@@ -40,7 +40,20 @@ type SplitResult struct {
 	Shards []string // absolute paths, in order
 }
 
-// Build builds the corpus cfg describes: NewPlan, then Plan.Build.
+// Build builds the corpus cfg describes into cfg.Out and says what it
+// wrote. It checks cfg first, before anything is written (a *ConfigError
+// names the field it cannot use). It then parses the inputs, builds the
+// lineage graph (every train row before any test row), encodes, labels,
+// anonymizes (unless cfg.NoAnonymize) and writes the Parquet shards of
+// each split, reads the shards back to check them for leaks
+// (*LeakCheckError), and writes labels.csv, reproduction/ (the feature
+// definitions, the alias map), stats.json and datacard.md; with
+// cfg.LineageOut, the train split's lineage graph too. Everything goes to
+// a temporary directory beside Out, renamed into place only when the build
+// has succeeded: on any error, or when ctx is done, nothing is left behind
+// and a previous corpus in Out is untouched. Progress goes to
+// cfg.OnProgress, warnings to cfg.OnWarning. Build is NewPlan followed by
+// Plan.Build.
 func Build(ctx context.Context, cfg Config) (*Result, error) {
 	p, err := NewPlan(cfg)
 	if err != nil {
@@ -135,6 +148,10 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 		return nil, configErr("Out", "must name a directory")
 	case !p.cfg.Sample && len(p.sets) == 0:
 		return nil, configErr("In", "no inputs: name In, or TrainIn and TestIn, or set Sample")
+	}
+	// Out may have changed since NewPlan.
+	if _, err := checkOut(p.cfg); err != nil {
+		return nil, err
 	}
 	b := &builder{Plan: p, sets: p.sets, meter: newMeter(p.cfg.OnProgress, p.cfg.ProgressInterval),
 		parserStats: map[string]tetraparse.Stats{}, start: time.Now()}
