@@ -16,7 +16,7 @@ type inputSet struct {
 	bytes int64 // total size on disk, for progress and throughput
 }
 
-// expandInputs turns -in style arguments into files with
+// expandInputs turns Config.In-style arguments into files with
 // tetraparse.Inputs (directories become their rotated files, oldest
 // first) and sums their sizes.
 func expandInputs(name string, args []string) (inputSet, error) {

@@ -22,7 +22,8 @@ import (
 	"github.com/tetrahids/tetrahids/labels"
 )
 
-// The anonymize stage's configuration: policy and key.
+// The anonymize stage's policy and key, and the post-write check of the
+// shards.
 
 // demoKey is the HMAC key of the built-in sample. The sample is synthetic,
 // so its key protects nothing; it is fixed so that the sample's output is
