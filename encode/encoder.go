@@ -13,6 +13,7 @@ import (
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // ErrColumn reports a raw batch that lacks a column the definitions need,
@@ -101,6 +102,17 @@ type Encoder struct {
 	arena    []byte
 	cwdCache map[string]string
 	rawCols  map[string]arrow.Array
+	// kpPaths and kpEq are derive's scratch.
+	kpPaths []*vec
+	kpEq    [][]bool
+	// The per-row path (EncodeRows): whether the current rows come from a
+	// tetraparse.Rows view, the view's schema and the positions of the
+	// inputs in it, the lineage answers, and the Features layout.
+	fromRows   bool
+	rowsSchema *arrow.Schema
+	rowsIdx    []int
+	lin        []lineage.BatchRow
+	lay        *layout
 }
 
 // New returns an Encoder for defs (schema.Default() when nil) that resolves
@@ -132,6 +144,7 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	}
 	e.schema = defs.EncodedSchema()
 	e.rawSchema = defs.RawSchema()
+	e.lay = newLayout(defs, e.schema)
 	e.inputs = map[string]*rawInput{}
 	for i, c := range defs.Encoded.Columns {
 		p, err := e.compile(&defs.Encoded.Columns[i], e.schema.Field(i).Type)
@@ -185,6 +198,18 @@ func (e *Encoder) Schema() *arrow.Schema { return e.schema }
 // Graph returns the lineage graph the encoder reads.
 func (e *Encoder) Graph() *lineage.Graph { return e.g }
 
+// CodeColumns names the elements of Features.Codes: the model's embedding
+// inputs, in schema order.
+func (e *Encoder) CodeColumns() []string { return e.lay.columns(e.lay.codes) }
+
+// FloatColumns names the elements of Features.Floats: the flags and plain
+// values among the model inputs, in schema order.
+func (e *Encoder) FloatColumns() []string { return e.lay.columns(e.lay.floats) }
+
+// StringColumns names the elements of Features.Strings: the side string
+// columns, in schema order.
+func (e *Encoder) StringColumns() []string { return e.lay.columns(e.lay.strs) }
+
 // Tokens returns the encoder's token formatter.
 func (e *Encoder) Tokens() *Tokens { return e.tokens }
 
@@ -198,12 +223,13 @@ func (e *Encoder) Stats() Stats { return e.stats }
 func (e *Encoder) Release() {
 	vecs := e.d.all()
 	for _, ri := range e.inputOrder {
-		ri.arr = nil
+		ri.arr, ri.col = nil, tetraparse.RowsColumn{}
 		vecs = append(vecs, &ri.v)
 	}
 	for _, v := range append(vecs, e.scratch...) {
 		clear(v.s[:cap(v.s)])
 	}
+	clear(e.lin[:cap(e.lin)])
 	e.gen++ // nothing cached refers to the last batch any more
 }
 
@@ -286,7 +312,7 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 			return nil, fmt.Errorf("encode: lineage: %w", err)
 		}
 	}
-	e.n = int(raw.NumRows())
+	e.n, e.fromRows = int(raw.NumRows()), false
 	e.gen++
 	var (
 		lin    []lineage.BatchRow
@@ -447,10 +473,11 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	eventType, execID, binary, cwd := col("event_type"), col("proc_exec_id"), col("proc_binary"), col("proc_cwd")
 	kfn, daddr, dport := col("kprobe_function_name"), col("kp_sock_daddr"), col("kp_sock_dport")
 	etime, start := col("event_time"), col("proc_start_time")
-	var kpPaths []*vec
+	kpPaths := e.kpPaths[:0]
 	for _, c := range t.PathCategory.KprobePaths {
 		kpPaths = append(kpPaths, col(c))
 	}
+	e.kpPaths = kpPaths
 	e.arena = e.arena[:0]
 	d := &e.d
 	d.reset(n)
@@ -462,10 +489,11 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	idEq := execID.equalRuns()
 	var lastPrev *int64
 	lastPrevRow := -1
-	kpEq := make([][]bool, len(kpPaths))
-	for k, v := range kpPaths {
-		kpEq[k] = v.equalRuns()
+	kpEq := e.kpEq[:0]
+	for _, v := range kpPaths {
+		kpEq = append(kpEq, v.equalRuns())
 	}
+	e.kpEq = kpEq
 	var last struct {
 		procBase, cwdNorm, action, object, cat, ip string
 		tokenIn                                    [6]string
