@@ -41,6 +41,7 @@ type options struct {
 	mem         memory.Allocator
 	hashCache   int
 	workers     int
+	maxProcs    int
 }
 
 // WithIncrementalLineage makes Encode add each batch's processes to the
@@ -62,6 +63,16 @@ func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.me
 // that. For a program with idle cores, such as a corpus build whose other
 // stages are done.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// WithMaxProcesses bounds the per-process state the Encoder carries from
+// event to event (each process's previous event time, behind
+// delta_t_prev_ns) to about n processes, for services that run
+// indefinitely; the default keeps every process, as the reference does.
+// The state is kept in two generations of n/2 processes: a process not
+// seen while n/2 others were added loses its previous time, so its next
+// event gets a null delta_t_prev_ns, as a process's first event does.
+// Pair it with lineage.WithMaxProcesses on the graph.
+func WithMaxProcesses(n int) Option { return func(o *options) { o.maxProcs = max(n, 0) } }
 
 // WithHashCacheSize bounds the number of distinct hash inputs whose digest
 // is remembered, per hashed column (default 1<<20; 0 keeps the default,
@@ -87,6 +98,7 @@ type Encoder struct {
 	inputOrder []*rawInput
 	scratch    []*vec // the recipes' working vecs
 	prev       map[string]*int64
+	prevOld    map[string]*int64 // the older generation, with WithMaxProcesses
 	stats      Stats
 	// pending, undo and added are the current batch's changes to stats
 	// and prev, applied or undone when the batch is done.
@@ -371,6 +383,7 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	e.pending.Rows = int64(e.n)
 	e.stats.add(&e.pending)
+	e.age()
 	return array.NewRecordBatch(e.schema, cols, int64(e.n)), nil
 }
 
@@ -387,6 +400,14 @@ func (e *Encoder) rollback() {
 	}
 	for _, id := range e.added {
 		delete(e.prev, id)
+	}
+}
+
+// age starts a new generation of per-process times when the current one
+// holds half the WithMaxProcesses bound, dropping the older one.
+func (e *Encoder) age() {
+	if n := e.opts.maxProcs; n > 0 && len(e.prev) >= max(1, n/2) {
+		e.prevOld, e.prev = e.prev, make(map[string]*int64, len(e.prev))
 	}
 }
 
@@ -605,6 +626,15 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 			prev, ok := lastPrev, lastPrev != nil && lastPrevRow == i-1 && idEq[i]
 			if !ok {
 				prev, ok = e.prev[id]
+			}
+			if !ok && e.prevOld != nil {
+				// Back into the current generation: a process in use
+				// stays. (A rollback leaves it there, which changes
+				// nothing but its generation.)
+				if prev, ok = e.prevOld[id]; ok {
+					delete(e.prevOld, id)
+					e.prev[strings.Clone(id)] = prev
+				}
 			}
 			lastPrevRow = i
 			if ok {

@@ -527,3 +527,54 @@ func TestLiveMatchesBatchGenerated(t *testing.T) {
 	}
 	t.Logf("rows that differ from the batch encoding: %d of %d (%.4f %%); cells by column: %v", total, rows, 100*float64(total)/float64(max(rows, 1)), sortedCounts(cellsByCol))
 }
+
+// TestLiveSeededFromFile runs a service's set-up: the training graph
+// written with WriteTo and loaded with ReadFrom into a bounded graph.
+// With a bound above the stream's processes the features are those of a
+// graph seeded in memory; with a small bound the graph and the encoder's
+// state stay within it for the whole stream.
+func TestLiveSeededFromFile(t *testing.T) {
+	if goldentest.Dir() == "" {
+		t.Skip("../shared/golden not present")
+	}
+	want, _ := liveRun(t)
+	train := lineage.New()
+	for _, rec := range parseShared(t, "tetragon/sample-train.jsonl", 1000) {
+		require.NoError(t, train.AddBatch(rec))
+	}
+	var saved bytes.Buffer
+	_, err := train.WriteTo(&saved)
+	require.NoError(t, err)
+	for _, bound := range []int{1 << 20, 100} {
+		g := lineage.New(lineage.WithMaxProcesses(bound))
+		_, err := g.ReadFrom(bytes.NewReader(saved.Bytes()))
+		require.NoError(t, err)
+		enc, err := New(nil, g, WithMaxProcesses(bound))
+		require.NoError(t, err)
+		cfg := sharedConfig(t, "tetragon/sample-small.jsonl", 0)
+		cfg.Columns = enc.RawColumns()
+		p, err := tetraparse.New(cfg)
+		require.NoError(t, err)
+		l, err := NewLive(p, enc, "sample-small.jsonl")
+		require.NoError(t, err)
+		differ, k := 0, 0
+		for _, line := range sharedLines(t, "tetragon/sample-small.jsonl") {
+			fs, err := l.Line(line)
+			require.NoError(t, err)
+			require.LessOrEqual(t, g.Len(), bound)
+			require.LessOrEqual(t, len(enc.prev)+len(enc.prevOld), bound)
+			for i := range fs {
+				if string(fs[i].AppendJSON(nil)) != string(want[k].AppendJSON(nil)) {
+					differ++
+				}
+				k++
+			}
+		}
+		l.Close()
+		require.Equal(t, len(want), k)
+		if bound > len(want) {
+			require.Zero(t, differ, "a graph loaded with ReadFrom gives the features of one seeded in memory")
+		}
+		t.Logf("bound %d: %d of %d rows differ from the unbounded run; graph %+v", bound, differ, k, g.Stats())
+	}
+}

@@ -144,6 +144,7 @@ func (e *Encoder) encodeRows(dst []Features) {
 	}
 	e.pending.Rows = int64(e.n)
 	e.stats.add(&e.pending)
+	e.age()
 }
 
 // growFeatures returns dst with length n, keeping its elements (and

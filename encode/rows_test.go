@@ -189,3 +189,34 @@ func TestGoldenParityRows(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderMaxProcesses: with a bound, a process in use keeps its
+// previous event time across generations, and one left unseen while the
+// bound's worth of others came loses it (its delta becomes null).
+func TestEncoderMaxProcesses(t *testing.T) {
+	enc, err := New(nil, nil, WithMaxProcesses(4))
+	require.NoError(t, err)
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	require.NoError(t, err)
+	l, err := NewLive(p, enc, "live")
+	require.NoError(t, err)
+	defer l.Close()
+	delta := func(id string, sec int) string {
+		fs, err := l.Line(liveLine("process_kprobe", id, "", "/bin/"+id, sec))
+		require.NoError(t, err)
+		require.Len(t, fs, 1)
+		v, _ := fs[0].Value("delta_t_prev_ns")
+		if v.Null {
+			return "null"
+		}
+		return strconv.FormatInt(v.Int/1e9, 10)
+	}
+	require.Equal(t, "null", delta("busy", 3))
+	require.Equal(t, "null", delta("quiet", 2))
+	for i := range 10 {
+		require.Equal(t, "null", delta(fmt.Sprintf("p%d", i), 3+i))
+		require.Equal(t, "1", delta("busy", 4+i), "a process in use keeps its time")
+	}
+	require.Equal(t, "null", delta("quiet", 20), "a process unseen for 10 others lost its time")
+	require.LessOrEqual(t, len(enc.prev)+len(enc.prevOld), 4+1)
+}
