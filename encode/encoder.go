@@ -44,13 +44,13 @@ type options struct {
 	maxProcs    int
 }
 
-// WithIncrementalLineage makes Encode add each batch's processes to the
-// lineage graph before encoding it: the streaming mode for live services.
-// Without it (the reference's batch mode) the caller builds the graph from
-// all input, seeds first, before encoding. The two agree whenever a
-// process's exec event arrives no later than the batch of its first child
-// event; they differ for a child encoded before its parent was seen (the
-// batch mode finds the parent, the streaming mode reports it missing).
+// WithIncrementalLineage makes Encode and EncodeRows add each batch's
+// processes to the lineage graph before encoding it: the streaming mode
+// (Live always works so). Without it (the reference's batch mode) the
+// caller builds the graph from all input, seeds first, before encoding.
+// The two agree for every event whose parent and ancestors came no later
+// than its batch; the package documentation ("Lineage: batch and live
+// semantics") says what differs for the others.
 func WithIncrementalLineage() Option { return func(o *options) { o.incremental = true } }
 
 // WithAllocator sets the Arrow allocator of the encoded batches.
@@ -114,9 +114,14 @@ type Encoder struct {
 	arena    []byte
 	cwdCache map[string]string
 	rawCols  map[string]arrow.Array
-	// kpPaths and kpEq are derive's scratch.
-	kpPaths []*vec
-	kpEq    [][]bool
+	// The raw inputs derive and the graph read, and derive's scratch.
+	derivedIn struct {
+		eventType, execID, binary, cwd, kfn, daddr, dport, etime, start *rawInput
+		kpPaths                                                         []*rawInput
+	}
+	lineageIn [5]*rawInput // in lineage.Columns' order
+	kpPaths   []*vec
+	kpEq      [][]bool
 	// The per-row path (EncodeRows): whether the current rows come from a
 	// tetraparse.Rows view, the view's schema and the positions of the
 	// inputs in it, the lineage answers, and the Features layout.
@@ -183,10 +188,19 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 			}
 		}
 	}
-	for _, name := range lineage.Columns() {
-		if _, err := e.raw(name); err != nil {
+	for k, name := range lineage.Columns() {
+		ri, err := e.raw(name)
+		if err != nil {
 			return nil, fmt.Errorf("encode: %w", err)
 		}
+		e.lineageIn[k] = ri
+	}
+	d := &e.derivedIn
+	d.eventType, d.execID, d.binary, d.cwd = e.inputs["event_type"], e.inputs["proc_exec_id"], e.inputs["proc_binary"], e.inputs["proc_cwd"]
+	d.kfn, d.daddr, d.dport = e.inputs["kprobe_function_name"], e.inputs["kp_sock_daddr"], e.inputs["kp_sock_dport"]
+	d.etime, d.start = e.inputs["event_time"], e.inputs["proc_start_time"]
+	for _, c := range t.PathCategory.KprobePaths {
+		d.kpPaths = append(d.kpPaths, e.inputs[c])
 	}
 	return e, nil
 }
@@ -490,13 +504,13 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 // port categories, token and pair, lineage and time deltas.
 func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	t := &e.defs.Tables
-	col := func(name string) *vec { return e.get(e.inputs[name]) }
-	eventType, execID, binary, cwd := col("event_type"), col("proc_exec_id"), col("proc_binary"), col("proc_cwd")
-	kfn, daddr, dport := col("kprobe_function_name"), col("kp_sock_daddr"), col("kp_sock_dport")
-	etime, start := col("event_time"), col("proc_start_time")
+	in := &e.derivedIn
+	eventType, execID, binary, cwd := e.get(in.eventType), e.get(in.execID), e.get(in.binary), e.get(in.cwd)
+	kfn, daddr, dport := e.get(in.kfn), e.get(in.daddr), e.get(in.dport)
+	etime, start := e.get(in.etime), e.get(in.start)
 	kpPaths := e.kpPaths[:0]
-	for _, c := range t.PathCategory.KprobePaths {
-		kpPaths = append(kpPaths, col(c))
+	for _, ri := range in.kpPaths {
+		kpPaths = append(kpPaths, e.get(ri))
 	}
 	e.kpPaths = kpPaths
 	e.arena = e.arena[:0]

@@ -99,7 +99,8 @@ func (l *Live) Line(line []byte) ([]Features, error) {
 
 // Event is Line for an event tetraparse.Decode has decoded, given as
 // Decode's two results: l.Event(tetraparse.Decode(line)). The event is
-// not parsed again (see tetraparse.Builder.AddEvent).
+// not parsed again (see tetraparse.Builder.AddEvent); with hold-back, a
+// held event is kept until it is released.
 func (l *Live) Event(ev *tetraparse.Event, err error) ([]Features, error) {
 	l.n = 0
 	l.seq++
@@ -118,6 +119,11 @@ func (l *Live) take(line []byte, ev *tetraparse.Event) ([]Features, error) {
 		return nil, err
 	}
 	e.startRows(1)
+	if l.hold <= 0 {
+		e.registerRows()
+		l.emit(l.seq)
+		return l.out[:l.n], nil
+	}
 	id, pp, p, _, _ := e.lineageVecs()
 	execID := id.s[0]
 	if id.isNull(0) {
@@ -125,29 +131,24 @@ func (l *Live) take(line []byte, ev *tetraparse.Event) ([]Features, error) {
 	}
 	isNew := execID != "" && !e.g.Contains(execID)
 	e.registerRows()
-	if l.hold > 0 {
-		parent := pp.s[0]
-		if parent == "" {
-			parent = p.s[0]
-		}
-		waitFor := ""
-		if parent != "" && !e.g.Contains(parent) {
-			waitFor = parent
-		}
-		if waitFor != "" || l.held.blocks(execID) {
-			if line != nil {
-				line = bytes.Clone(line)
-			}
-			// The ids view the Builder's buffer: copies are kept.
-			l.held.add(heldEvent{seq: l.seq, line: line, ev: ev, proc: strings.Clone(execID), waitFor: strings.Clone(waitFor), at: l.now()})
-			return l.release(execID, isNew)
-		}
+	parent := pp.s[0]
+	if parent == "" {
+		parent = p.s[0]
 	}
-	l.emit(l.seq)
-	if l.hold > 0 {
+	waitFor := ""
+	if parent != "" && !e.g.Contains(parent) {
+		waitFor = parent
+	}
+	if waitFor != "" || l.held.blocks(execID) {
+		if line != nil {
+			line = bytes.Clone(line)
+		}
+		// The ids view the Builder's buffer: copies are kept.
+		l.held.add(heldEvent{seq: l.seq, line: line, ev: ev, proc: strings.Clone(execID), waitFor: strings.Clone(waitFor), at: l.now()})
 		return l.release(execID, isNew)
 	}
-	return l.out[:l.n], nil
+	l.emit(l.seq)
+	return l.release(execID, isNew)
 }
 
 // emit encodes the rows bound and started (one) into the next output.

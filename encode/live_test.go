@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
 	"github.com/tetrahids/tetrahids/internal/synth"
@@ -577,4 +579,60 @@ func TestLiveSeededFromFile(t *testing.T) {
 		}
 		t.Logf("bound %d: %d of %d rows differ from the unbounded run; graph %+v", bound, differ, k, g.Stats())
 	}
+}
+
+// TestPipeLinesReachEncoder writes five lines into a pipe 200 ms apart;
+// Parser.Records feeds the Encoder, and each line must have been encoded
+// before the next is written.
+func TestPipeLinesReachEncoder(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	enc, err := New(nil, nil, WithIncrementalLineage())
+	require.NoError(t, err)
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	require.NoError(t, err)
+	encoded := make(chan int64, 8)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { done <- err }()
+		for raw, rerr := range p.Records(r, "pipe") {
+			if rerr != nil {
+				err = rerr
+				return
+			}
+			out, eerr := enc.Encode(raw)
+			if eerr != nil {
+				err = eerr
+				return
+			}
+			times := out.Column(out.Schema().FieldIndices("event_time")[0]).(*array.Timestamp)
+			for i := range times.Len() {
+				encoded <- times.Value(i).ToTime(arrow.Nanosecond).Unix()
+			}
+			out.Release()
+		}
+	}()
+	for k := 1; k <= 5; k++ {
+		if k > 1 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		_, err := w.Write(liveLine("process_exec", fmt.Sprintf("e%d", k), "", "/bin/sh", k))
+		require.NoError(t, err)
+		_, err = w.Write([]byte("\n"))
+		require.NoError(t, err)
+		// Nothing more is written before the line comes out of the
+		// encoder; a parser waiting for a full batch would never deliver
+		// it.
+		select {
+		case sec := <-encoded:
+			require.Equal(t, int64(k), sec%60)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("line %d was not encoded before line %d was written", k, k+1)
+		}
+	}
+	w.Close()
+	require.NoError(t, <-done)
+	require.EqualValues(t, 5, enc.Stats().Rows)
 }

@@ -67,11 +67,10 @@ func (e *Encoder) startRows(n int) {
 	e.gen++
 }
 
-// lineageVecs returns the inputs the graph reads, loaded.
+// lineageVecs returns the inputs the graph reads (lineage.Columns), loaded.
 func (e *Encoder) lineageVecs() (execID, procParent, parent, binary, parentBinary *vec) {
-	get := func(name string) *vec { return e.get(e.inputs[name]) }
-	return get(lineage.ColProcExecID), get(lineage.ColProcParentExecID), get(lineage.ColParentExecID),
-		get(lineage.ColProcBinary), get(lineage.ColParentBinary)
+	in := &e.lineageIn
+	return e.get(in[0]), e.get(in[1]), e.get(in[2]), e.get(in[3]), e.get(in[4])
 }
 
 func nullString(v *vec, i int) lineage.NullString {
