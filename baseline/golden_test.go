@@ -330,4 +330,3 @@ func reportWithFit(t *testing.T, rep eval.Report, diag NgramDiagnostics, trainEv
 	}
 	return out
 }
-

@@ -249,20 +249,11 @@ func (m *Ngram) sampleDiagnostics(seqs [][]int32) (float64, map[string]float64) 
 		return math.NaN(), map[string]float64{}
 	}
 	k := min(diagSample, n)
-	// np.linspace: i·step with step = (n-1)/(k-1), floored, the last
-	// position exactly n-1.
-	step := 0.0
-	if k > 1 {
-		step = float64(n-1) / float64(k-1)
-	}
 	var sum float64
 	var counts [3]int
 	si, base := 0, 0
 	for i := range k {
-		pos := n - 1
-		if i < k-1 {
-			pos = int(math.Floor(float64(i) * step))
-		}
+		pos := samplePosition(i, n, k)
 		for pos >= base+len(seqs[si]) {
 			base += len(seqs[si])
 			si++
@@ -286,6 +277,15 @@ func (m *Ngram) sampleDiagnostics(seqs [][]int32) (float64, map[string]float64) 
 		"unigram": float64(counts[levelUnigram]) / float64(k),
 	}
 	return ppl, rates
+}
+
+// samplePosition is numpy's np.linspace(0, n-1, k, dtype=int64)[i]:
+// i·(n-1)/(k-1) floored, the last position exactly n-1.
+func samplePosition(i, n, k int) int {
+	if i == k-1 {
+		return n - 1
+	}
+	return int(math.Floor(float64(i) * (float64(n-1) / float64(k-1))))
 }
 
 // trainQuantiles scores every training event in its sequence and returns

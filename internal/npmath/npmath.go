@@ -170,13 +170,20 @@ func lerp(a, b, diff, t float64) float64 {
 	return a + float64(diff*t)
 }
 
+// Lerp64 interpolates between neighbours a <= b of a sorted float64
+// array at weight t in [0, 1] as np.percentile does.
+func Lerp64(a, b, t float64) float64 { return lerp(a, b, b-a, t) }
+
+// Lerp32 interpolates between neighbours a <= b of a sorted float32 array
+// at weight t as np.percentile does: b-a in float32, the rest in float64.
+func Lerp32(a, b float32, t float64) float64 { return lerp(float64(a), float64(b), float64(b-a), t) }
+
 // Percentile64 is np.percentile(x, 100·q) (method "linear") of a sorted
 // float64 slice, q in [0, 1]. The caller sorts; numpy's partial sort
 // selects the same neighbours.
 func Percentile64(sorted []float64, q float64) float64 {
 	lo, hi, t := index(len(sorted), q)
-	a, b := sorted[lo], sorted[hi]
-	return lerp(a, b, b-a, t)
+	return Lerp64(sorted[lo], sorted[hi], t)
 }
 
 // Percentile32 is np.percentile(x, 100·q) of a sorted one-dimensional
@@ -185,8 +192,7 @@ func Percentile64(sorted []float64, q float64) float64 {
 // is a float64 that is generally not a float32 value.
 func Percentile32(sorted []float32, q float64) float64 {
 	lo, hi, t := index(len(sorted), q)
-	a, b := sorted[lo], sorted[hi]
-	return lerp(float64(a), float64(b), float64(b-a), t)
+	return Lerp32(sorted[lo], sorted[hi], t)
 }
 
 // Median32 is np.median of a sorted float32 array: the middle value, or
