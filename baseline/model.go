@@ -61,6 +61,9 @@ type Model interface {
 	// Quantiles returns the benign score distribution of the training
 	// split at the levels it was fitted with (for alert thresholds).
 	Quantiles() []Quantile
+	// ScoreQuantile returns the stored quantile at level, and false if
+	// the model was not fitted with that level.
+	ScoreQuantile(level float64) (float64, bool)
 	// NewRecordScorer returns a scorer for a stream of encoded record
 	// batches in event-time order, with default options.
 	NewRecordScorer() RecordScorer

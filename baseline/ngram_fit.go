@@ -54,9 +54,15 @@ type NgramTrainer struct {
 	// sequence of its own.
 	alone []int32
 	stats TrainStats
+	// The previous event's process (events come in bursts).
+	lastPid string
+	lastSeq *procSeq
 }
 
-type procSeq struct{ codes []int32 }
+type procSeq struct {
+	pid   string
+	codes []int32
+}
 
 // TrainStats counts what a trainer was given.
 type TrainStats struct {
@@ -106,10 +112,13 @@ func (t *NgramTrainer) Add(procExecID, token string) error {
 		t.alone = append(t.alone, c)
 		return nil
 	}
-	p := t.procs[procExecID]
-	if p == nil {
-		p = &procSeq{}
-		t.procs[strings.Clone(procExecID)] = p
+	p := t.lastSeq
+	if p == nil || procExecID != t.lastPid {
+		if p = t.procs[procExecID]; p == nil {
+			p = &procSeq{pid: strings.Clone(procExecID)}
+			t.procs[p.pid] = p
+		}
+		t.lastPid, t.lastSeq = p.pid, p // not procExecID: it may point into an Arrow buffer
 	}
 	p.codes = append(p.codes, c)
 	return nil
@@ -288,21 +297,23 @@ func samplePosition(i, n, k int) int {
 	return int(math.Floor(float64(i) * (float64(n-1) / float64(k-1))))
 }
 
-// trainQuantiles scores every training event in its sequence and returns
-// numpy's linear quantiles of the float32 scores at levels. The scores
-// take few distinct values, so they are counted, not stored.
+// trainQuantiles returns numpy's linear quantiles at levels of the
+// float32 scores of every training event in its sequence. The scores take
+// few distinct values, and are determined by the n-gram an event
+// completes, so they are counted from the n-gram counts rather than
+// computed event by event: an event with two predecessors completes a
+// training trigram and scores at the trigram level; an event with one
+// completes a bigram (which makes its predecessor a bigram context); a
+// process's first event scores at the unigram level.
 func (m *Ngram) trainQuantiles(seqs [][]int32, levels []float64) []Quantile {
 	hist := map[float32]uint64{}
+	for i, k := range m.triKeys {
+		hist[m.triSeen[k]] += m.triCounts[i]
+	}
 	for _, s := range seqs {
-		for j, w := range s {
-			var p2, p1 int32
-			if j >= 1 {
-				p1 = s[j-1]
-			}
-			if j >= 2 {
-				p2 = s[j-2]
-			}
-			hist[m.score(uint8(min(j, 2)), p2, p1, w)]++
+		hist[m.uniStart[s[0]]]++
+		if len(s) > 1 {
+			hist[m.biSeen[key2(s[0], s[1])]]++
 		}
 	}
 	return histogramQuantiles(hist, levels)

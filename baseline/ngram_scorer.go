@@ -59,6 +59,10 @@ type NgramScorer struct {
 	head, tail int32
 	free       []int32
 	evictions  uint64
+	// The previous event's process and slot (-1 if none): events come in
+	// bursts per process, and this saves the map lookup.
+	lastPid  string
+	lastSlot int32
 }
 
 type ctxSlot struct {
@@ -70,7 +74,7 @@ type ctxSlot struct {
 
 // NewScorer returns a scorer with empty contexts.
 func (m *Ngram) NewScorer(opts ...ScorerOption) *NgramScorer {
-	s := &NgramScorer{m: m, max: DefaultMaxProcesses, index: map[string]int32{}, head: -1, tail: -1}
+	s := &NgramScorer{m: m, max: DefaultMaxProcesses, index: map[string]int32{}, head: -1, tail: -1, lastSlot: -1}
 	for _, o := range opts {
 		o(s)
 	}
@@ -101,11 +105,16 @@ func (s *NgramScorer) scoreCode(pid string, w int32) float32 {
 	if pid == "" {
 		return s.m.score(0, 0, 0, w)
 	}
-	i, ok := s.index[pid]
-	if !ok {
-		i = s.insert(strings.Clone(pid))
-	} else if s.max > 0 {
-		s.touch(i)
+	i := s.lastSlot
+	if i < 0 || pid != s.lastPid { // the previous slot is already the most recent
+		var ok bool
+		i, ok = s.index[pid]
+		if !ok {
+			i = s.insert(strings.Clone(pid))
+		} else if s.max > 0 {
+			s.touch(i)
+		}
+		s.lastPid, s.lastSlot = s.slots[i].pid, i
 	}
 	c := &s.slots[i]
 	v := s.m.score(c.n, c.p2, c.p1, w)
@@ -123,6 +132,7 @@ func (s *NgramScorer) insert(pid string) int32 {
 		delete(s.index, s.slots[t].pid)
 		s.free = append(s.free, t)
 		s.evictions++
+		s.lastSlot = -1
 	}
 	var i int32
 	if n := len(s.free); n > 0 {
@@ -186,6 +196,7 @@ func (s *NgramScorer) Forget(procExecID string) bool {
 	}
 	delete(s.index, procExecID)
 	s.slots[i] = ctxSlot{prev: -1, next: -1}
+	s.lastSlot = -1
 	s.free = append(s.free, i)
 	return true
 }
