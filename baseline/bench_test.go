@@ -114,3 +114,20 @@ func richSynthRows(seed uint64, n int) []float32 {
 	}
 	return x
 }
+
+// BenchmarkIForestScoreRows: batch scoring of 100,000 rows.
+func BenchmarkIForestScoreRows(b *testing.B) {
+	nf := len(Rich.Columns())
+	rows := richSynthRows(3, 100_000)
+	tr, _ := NewForestTrainer(Rich)
+	for i := range 100_000 {
+		tr.AddRow(rows[i*nf : (i+1)*nf])
+	}
+	f, _ := tr.Fit()
+	dst := make([]float32, 0, 100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst, _ = f.ScoreRows(dst, rows)
+	}
+	b.ReportMetric(float64(100_000)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
