@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Reference hyperparameters of the n-gram baseline.
@@ -48,15 +49,18 @@ type Ngram struct {
 	biKeys, biCounts   []uint64
 	triKeys, triCounts []uint64
 
-	// Scoring tables, all float32 scores derived from the counts by
-	// negLogP. Internally the OOV code is len(vocab).
-	triSeen    map[uint64]float32 // (p2, p1, w) seen: its score
-	triCtx     map[uint64]float32 // (p2, p1) seen as a context: score of an unseen w
-	biSeen     map[uint64]float32 // (p1, w)
-	biCtx      []float32          // per p1 (and OOV): score of an unseen w, NaN if p1 was never a context
-	uniStart   []float32          // first event of a process, per w (and OOV)
-	uniBackoff []float32          // no usable context after a backoff to unigram
-	triTotal   map[uint64]uint64  // for the float64 path
+	// Scoring tables: float32 scores derived from the counts by negLogP,
+	// arranged as an automaton over contexts so that scoring an event
+	// whose trigram or bigram was seen in training costs no hash lookup.
+	// Internally the OOV code is len(vocab).
+	ctxs       []context        // every trigram context (p2, p1) seen in training
+	ctxIndex   map[uint64]int32 // (p2, p1) → index in ctxs
+	triSucc    []succ           // per context, the tokens seen after it, by code
+	bi         []context        // per p1 (and OOV): bigram successors; n = 0 if p1 was never a context
+	biSucc     []succ
+	uniStart   []float32         // first event of a process, per w (and OOV)
+	uniBackoff []float32         // no usable context after a backoff to unigram
+	triTotal   map[uint64]uint64 // for the float64 path
 	biTotal    []uint64
 
 	diag  NgramDiagnostics
@@ -194,36 +198,113 @@ func lookup(keys, counts []uint64, k uint64) uint64 {
 	return 0
 }
 
+// context is a trigram context (p2, p1), or the bigram context p1: its
+// successors are succ[off:off+n], and a token not among them scores
+// unseen.
+type context struct {
+	off, n uint32
+	unseen float32
+}
+
+// succ is a token seen after a context: its score there, and the context
+// it leads to, (p1, w) as a trigram context, or -1 if that pair was never
+// one.
+type succ struct {
+	w     int32
+	score float32
+	next  int32
+}
+
+// find returns the successor entry for w among a context's successors,
+// sorted by token: a branch-free binary search down to a few entries, then
+// a scan.
+func find(ss []succ, w int32) (succ, bool) {
+	base, n := 0, len(ss)
+	for n > 8 {
+		half := n >> 1
+		if ss[base+half].w <= w {
+			base += half
+		}
+		n -= half
+	}
+	for _, e := range ss[base : base+n] {
+		if e.w == w {
+			return e, true
+		}
+	}
+	return succ{}, false
+}
+
+// ctxOf returns the index of the trigram context (p2, p1), or -1.
+func (m *Ngram) ctxOf(p2, p1 int32) int32 {
+	if c, ok := m.ctxIndex[key3(0, p2, p1)]; ok {
+		return c
+	}
+	return -1
+}
+
+// step scores token w after a process's state and returns the trigram
+// context after it. n is the number of preceding events (0, 1, 2 or
+// more), p1 the previous token and ctx the trigram context of the two
+// previous tokens (-1 if it was never one). Only an n-gram not seen in
+// training costs a hash lookup (of the next context).
+func (m *Ngram) step(n uint8, p1, ctx, w int32) (score float32, next int32) {
+	switch {
+	case n >= 2 && ctx >= 0:
+		c := m.ctxs[ctx]
+		if e, ok := find(m.triSucc[c.off:c.off+c.n], w); ok {
+			return e.score, e.next
+		}
+		return c.unseen, m.nextCtx(p1, w)
+	case n >= 1:
+		c := m.bi[p1]
+		if c.n == 0 {
+			return m.uniBackoff[w], m.nextCtx(p1, w)
+		}
+		if e, ok := find(m.biSucc[c.off:c.off+c.n], w); ok {
+			return e.score, e.next
+		}
+		return c.unseen, m.nextCtx(p1, w)
+	}
+	return m.uniStart[w], -1
+}
+
+// nextCtx is the trigram context (p1, w), looked up.
+func (m *Ngram) nextCtx(p1, w int32) int32 {
+	oov := int32(len(m.vocab))
+	if w == oov || p1 == oov {
+		return -1
+	}
+	return m.ctxOf(p1, w)
+}
+
 // score is negLogP rounded to float32 (the reference's stored score),
-// from the precomputed tables.
+// from the tables: for an event with ctx preceding events p2, p1.
 func (m *Ngram) score(ctx uint8, p2, p1, w int32) float32 {
+	c := int32(-1)
 	if ctx >= 2 {
-		if s, ok := m.triSeen[key3(p2, p1, w)]; ok {
-			return s
-		}
-		if s, ok := m.triCtx[key3(0, p2, p1)]; ok {
-			return s
-		}
+		c = m.ctxOf(p2, p1)
 	}
-	if ctx >= 1 {
-		if s := m.biCtx[p1]; s == s { // not NaN: p1 was a context
-			if s2, ok := m.biSeen[key2(p1, w)]; ok {
-				return s2
-			}
-			return s
-		}
-		return m.uniBackoff[w]
-	}
-	return m.uniStart[w]
+	s, _ := m.step(ctx, p1, c, w)
+	return s
 }
 
 // buildTables derives the code index, the totals and the scoring tables
 // from the vocabulary and the counts (m.uni has the OOV bucket appended).
 func (m *Ngram) buildTables() {
 	v := int32(len(m.vocab))
+	// The tokens in one block of memory, so that the code lookup's string
+	// comparisons stay in cache.
+	var arena strings.Builder
+	for _, t := range m.vocab {
+		arena.WriteString(t)
+	}
+	all, off := arena.String(), 0
 	m.codes = make(map[string]int32, v)
 	for i, t := range m.vocab {
-		m.codes[t] = int32(i)
+		m.vocab[i] = all[off : off+len(t)]
+		off += len(t)
+		m.codes[m.vocab[i]] = int32(i)
 	}
 	oov := v
 	m.biTotal = make([]uint64, v+1)
@@ -232,35 +313,42 @@ func (m *Ngram) buildTables() {
 	}
 	m.triTotal = make(map[uint64]uint64)
 	for i, k := range m.triKeys {
-		m.triTotal[k&^(1<<codeBits-1)>>codeBits] += m.triCounts[i]
+		m.triTotal[k>>codeBits] += m.triCounts[i]
 	}
 	f32 := func(ctx int, p2, p1, w int32) float32 {
 		s, _ := m.negLogP(ctx, p2, p1, w)
 		return float32(s)
 	}
-	m.triSeen = make(map[uint64]float32, len(m.triKeys))
-	for _, k := range m.triKeys {
-		p2, p1, w := int32(k>>(2*codeBits)), int32(k>>codeBits&(1<<codeBits-1)), int32(k&(1<<codeBits-1))
-		m.triSeen[k] = f32(2, p2, p1, w)
+	const mask = 1<<codeBits - 1
+	// Trigram contexts: runs of equal (p2, p1) in the sorted keys.
+	m.ctxIndex = make(map[uint64]int32, len(m.triTotal))
+	m.ctxs = nil
+	for i, k := range m.triKeys {
+		if i == 0 || k>>codeBits != m.triKeys[i-1]>>codeBits {
+			p2, p1 := int32(k>>(2*codeBits)), int32(k>>codeBits&mask)
+			m.ctxIndex[k>>codeBits] = int32(len(m.ctxs))
+			m.ctxs = append(m.ctxs, context{off: uint32(i), unseen: f32(2, p2, p1, oov)})
+		}
+		m.ctxs[len(m.ctxs)-1].n++
 	}
-	m.triCtx = make(map[uint64]float32, len(m.triTotal))
-	for k := range m.triTotal {
-		p2, p1 := int32(k>>codeBits), int32(k&(1<<codeBits-1))
-		m.triCtx[k] = f32(2, p2, p1, oov)
+	m.triSucc = make([]succ, len(m.triKeys))
+	for i, k := range m.triKeys {
+		p2, p1, w := int32(k>>(2*codeBits)), int32(k>>codeBits&mask), int32(k&mask)
+		m.triSucc[i] = succ{w: w, score: f32(2, p2, p1, w), next: m.ctxOf(p1, w)}
 	}
-	m.biSeen = make(map[uint64]float32, len(m.biKeys))
-	for _, k := range m.biKeys {
-		p1, w := int32(k>>codeBits), int32(k&(1<<codeBits-1))
-		m.biSeen[k] = f32(1, 0, p1, w)
+	m.bi = make([]context, v+1)
+	m.biSucc = make([]succ, len(m.biKeys))
+	for i, k := range m.biKeys {
+		p1, w := int32(k>>codeBits), int32(k&mask)
+		if m.bi[p1].n == 0 {
+			m.bi[p1] = context{off: uint32(i), unseen: f32(1, 0, p1, oov)}
+		}
+		m.bi[p1].n++
+		m.biSucc[i] = succ{w: w, score: f32(1, 0, p1, w), next: m.ctxOf(p1, w)}
 	}
-	m.biCtx = make([]float32, v+1)
 	m.uniStart = make([]float32, v+1)
 	m.uniBackoff = make([]float32, v+1)
 	for c := range v + 1 {
-		m.biCtx[c] = float32(math.NaN())
-		if m.biTotal[c] > 0 {
-			m.biCtx[c] = f32(1, 0, c, oov)
-		}
 		m.uniStart[c] = f32(0, 0, 0, c)
 		m.uniBackoff[c] = f32(1, 0, oov, c) // an OOV p1 is never a context
 	}

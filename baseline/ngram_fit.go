@@ -307,13 +307,13 @@ func samplePosition(i, n, k int) int {
 // process's first event scores at the unigram level.
 func (m *Ngram) trainQuantiles(seqs [][]int32, levels []float64) []Quantile {
 	hist := map[float32]uint64{}
-	for i, k := range m.triKeys {
-		hist[m.triSeen[k]] += m.triCounts[i]
+	for i := range m.triKeys {
+		hist[m.triSucc[i].score] += m.triCounts[i]
 	}
 	for _, s := range seqs {
 		hist[m.uniStart[s[0]]]++
 		if len(s) > 1 {
-			hist[m.biSeen[key2(s[0], s[1])]]++
+			hist[m.score(1, 0, s[0], s[1])]++
 		}
 	}
 	return histogramQuantiles(hist, levels)

@@ -68,6 +68,7 @@ type NgramScorer struct {
 type ctxSlot struct {
 	pid        string
 	p2, p1     int32 // internal codes
+	ctx        int32 // the trigram context (p2, p1), -1 if unseen
 	n          uint8 // preceding events known: 0, 1 or 2 (at least)
 	prev, next int32
 }
@@ -117,8 +118,8 @@ func (s *NgramScorer) scoreCode(pid string, w int32) float32 {
 		s.lastPid, s.lastSlot = s.slots[i].pid, i
 	}
 	c := &s.slots[i]
-	v := s.m.score(c.n, c.p2, c.p1, w)
-	c.p2, c.p1 = c.p1, w
+	v, next := s.m.step(c.n, c.p1, c.ctx, w)
+	c.p2, c.p1, c.ctx = c.p1, w, next
 	c.n = min(c.n+1, 2)
 	return v
 }
@@ -142,7 +143,7 @@ func (s *NgramScorer) insert(pid string) int32 {
 		s.slots = append(s.slots, ctxSlot{})
 		i = int32(len(s.slots) - 1)
 	}
-	s.slots[i] = ctxSlot{pid: pid, prev: -1, next: -1}
+	s.slots[i] = ctxSlot{pid: pid, ctx: -1, prev: -1, next: -1}
 	s.index[pid] = i
 	if s.max > 0 {
 		s.pushFront(i)
@@ -325,6 +326,10 @@ func (m *Ngram) RestoreScorer(r io.Reader, opts ...ScorerOption) (*NgramScorer, 
 		i := s.insert(pid)
 		c := &s.slots[i]
 		c.n, c.p2, c.p1 = uint8(ctx), internalCode(p2, v), internalCode(p1, v)
+		c.ctx = -1
+		if c.n >= 2 {
+			c.ctx = m.ctxOf(c.p2, c.p1)
+		}
 	}
 	if err := d.finish(); err != nil {
 		return nil, err

@@ -481,3 +481,52 @@ func TestNgramQuantiles(t *testing.T) {
 		t.Error("a level that was not stored")
 	}
 }
+
+// The scorer's automaton gives float32(-log P) of the counts, whatever
+// the mix of seen and unseen n-grams and unknown tokens.
+func TestNgramScorerMatchesFormula(t *testing.T) {
+	pids, tokens := synthStream(5, 40000, 400, 500)
+	tr, _ := NewNgramTrainer()
+	for i := range 20000 {
+		tr.Add(pids[i], tokens[i])
+	}
+	m, _ := tr.Fit()
+	rng := rand.New(rand.NewPCG(5, 5))
+	s := m.NewScorer(MaxProcesses(0))
+	type state struct{ p2, p1, n int32 }
+	hist := map[string]state{}
+	levels := map[level]int{}
+	for i := 20000; i < 40000; i++ {
+		tok := tokens[i]
+		if rng.IntN(20) == 0 {
+			tok = "never-seen-" + strconv.Itoa(rng.IntN(5))
+		}
+		got := s.Score(pids[i], tok)
+		st := hist[pids[i]]
+		w := m.code(tok)
+		want, lv := m.negLogP(int(st.n), st.p2, st.p1, w)
+		levels[lv]++
+		if got != float32(want) {
+			t.Fatalf("event %d: %v, formula %v", i, got, float32(want))
+		}
+		hist[pids[i]] = state{p2: st.p1, p1: w, n: min(st.n+1, 2)}
+	}
+	if levels[levelTrigram] == 0 || levels[levelBigram] == 0 || levels[levelUnigram] == 0 {
+		t.Errorf("not every level exercised: %v", levels)
+	}
+}
+
+func TestFind(t *testing.T) {
+	for n := range 40 {
+		ss := make([]succ, n)
+		for i := range ss {
+			ss[i] = succ{w: int32(3 * i), score: float32(i)}
+		}
+		for w := int32(-1); w <= int32(3*n); w++ {
+			e, ok := find(ss, w)
+			if want := w >= 0 && w%3 == 0 && w < int32(3*n); ok != want || ok && e.score != float32(w/3) {
+				t.Fatalf("n=%d w=%d: %v %v", n, w, e, ok)
+			}
+		}
+	}
+}
