@@ -251,6 +251,17 @@ func TestNgramGoldenShared(t *testing.T) {
 		writeSlice(t, g)
 	}
 	checkNgramGolden(t, g)
+	// The committed slice must be what ../shared gives.
+	sl := sliceGolden(t)
+	same := func(a, b []goldenEvent) bool {
+		return slices.EqualFunc(a, b, func(x, y goldenEvent) bool {
+			return x.row == y.row && x.time == y.time && x.pid == y.pid && x.token == y.token && slices.Equal(x.features, y.features)
+		})
+	}
+	if !same(sl.train, g.train) || !same(sl.test, g.test) || !bytes.Equal(sl.labels, g.labels) ||
+		!bytes.Equal(sl.scores, g.scores) || !bytes.Equal(sl.eval, g.eval) || !bytes.Equal(sl.iforest, g.iforest) {
+		t.Errorf("%s is stale: go test -run TestNgramGoldenShared -update rewrites it", goldenSlice)
+	}
 }
 
 func TestNgramGoldenSlice(t *testing.T) {

@@ -16,15 +16,8 @@ import (
 // reproduced, so the mean per-event AUROC over seeds 0-4 must be within
 // 0.02 of scikit-learn's mean over its seeds 0-4 on the same data
 // (baselines/iforest.sample-small.json). The spread across seeds is
-// about ±0.01.
-func TestIForestGoldenShared(t *testing.T) {
-	g := sharedGolden(t)
-	if g == nil {
-		t.Skip("../shared/golden absent")
-	}
-	checkIForestGolden(t, g)
-}
-
+// about ±0.01. It runs on testdata/golden, which TestNgramGoldenShared
+// checks against ../shared.
 func TestIForestGoldenSlice(t *testing.T) {
 	checkIForestGolden(t, sliceGolden(t))
 }
