@@ -240,7 +240,7 @@ func (f *IForest) ScoreRows(dst []float32, x []float32) ([]float32, error) {
 	dst = slices.Grow(dst[:0], n)[:n]
 	internal := 1<<f.depth - 1
 	// Tree by tree over a block of rows, so that a tree's nodes stay in
-	// cache, and four rows at a time through a tree, so that their
+	// cache, and eight rows at a time through a tree, so that their
 	// independent walks overlap; each row's sum still runs over the trees
 	// in order. The walks are branch-free: a split's outcome is as good
 	// as random, and a mispredicted branch per level would cost more than
@@ -255,20 +255,30 @@ func (f *IForest) ScoreRows(dst []float32, x []float32) ([]float32, error) {
 			nodes := f.nodes[t*internal : (t+1)*internal]
 			leaves := f.leaves[t<<f.depth : (t+1)<<f.depth]
 			r := 0
-			for ; r+4 <= m; r += 4 {
-				x0, x1, x2, x3 := rows[r*nf:(r+1)*nf], rows[(r+1)*nf:(r+2)*nf], rows[(r+2)*nf:(r+3)*nf], rows[(r+3)*nf:(r+4)*nf]
-				var i0, i1, i2, i3 int
+			for ; r+8 <= m; r += 8 {
+				o0, o1, o2, o3 := r*nf, (r+1)*nf, (r+2)*nf, (r+3)*nf
+				o4, o5, o6, o7 := (r+4)*nf, (r+5)*nf, (r+6)*nf, (r+7)*nf
+				var i0, i1, i2, i3, i4, i5, i6, i7 int
 				for range f.depth {
 					n0, n1, n2, n3 := nodes[i0], nodes[i1], nodes[i2], nodes[i3]
-					i0 = 2*i0 + 1 + right(x0[n0.feat], n0.thr)
-					i1 = 2*i1 + 1 + right(x1[n1.feat], n1.thr)
-					i2 = 2*i2 + 1 + right(x2[n2.feat], n2.thr)
-					i3 = 2*i3 + 1 + right(x3[n3.feat], n3.thr)
+					n4, n5, n6, n7 := nodes[i4], nodes[i5], nodes[i6], nodes[i7]
+					i0 = 2*i0 + 1 + right(rows[o0+int(n0.feat)], n0.thr)
+					i1 = 2*i1 + 1 + right(rows[o1+int(n1.feat)], n1.thr)
+					i2 = 2*i2 + 1 + right(rows[o2+int(n2.feat)], n2.thr)
+					i3 = 2*i3 + 1 + right(rows[o3+int(n3.feat)], n3.thr)
+					i4 = 2*i4 + 1 + right(rows[o4+int(n4.feat)], n4.thr)
+					i5 = 2*i5 + 1 + right(rows[o5+int(n5.feat)], n5.thr)
+					i6 = 2*i6 + 1 + right(rows[o6+int(n6.feat)], n6.thr)
+					i7 = 2*i7 + 1 + right(rows[o7+int(n7.feat)], n7.thr)
 				}
 				acc[r] += leaves[i0-internal]
 				acc[r+1] += leaves[i1-internal]
 				acc[r+2] += leaves[i2-internal]
 				acc[r+3] += leaves[i3-internal]
+				acc[r+4] += leaves[i4-internal]
+				acc[r+5] += leaves[i5-internal]
+				acc[r+6] += leaves[i6-internal]
+				acc[r+7] += leaves[i7-internal]
 			}
 			for ; r < m; r++ {
 				acc[r] += leaves[walk(nodes, rows[r*nf:(r+1)*nf], f.depth)-internal]
