@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -118,4 +119,30 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// FuzzReportJSON: any input either fails to decode or decodes into a
+// report that encodes and decodes back to itself.
+func FuzzReportJSON(f *testing.F) {
+	f.Add([]byte(`{"auroc":0.75,"ap":0.5,"per_window_auroc":null,"n_windows":3,"per_technique":{"T1082":{"auroc":0.6,"n_attack_events":60,"skipped":false},"T1":{"auroc":null,"n_attack_events":3,"skipped":true}}}`))
+	f.Add([]byte(`{"per_technique":{}}`))
+	f.Add([]byte(`{"auroc":1e400}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Report
+		if err := json.Unmarshal(data, &r); err != nil {
+			return
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("%+v: %v", r, err)
+		}
+		var back Report
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		b2, _ := json.Marshal(back)
+		if !bytes.Equal(b, b2) {
+			t.Fatalf("round trip:\n%s\n%s", b, b2)
+		}
+	})
 }
