@@ -85,6 +85,17 @@ func TestGoldenCorpus(t *testing.T) {
 	checkAgainstGolden(t, o.out, res,
 		read(t, filepath.Join(dir, "baselines", "ngram.sample-small.eval.json")),
 		read(t, filepath.Join(dir, "baselines", "ngram.sample-small.scores.csv.gz")))
+
+	// The forests read the corpus's own column types (uint8 to uint64).
+	for kind, ref := range map[baseline.Kind]float64{baseline.KindIForest: 0.729, baseline.KindIForestFlat: 0.731} {
+		o := testOptions(corpus, t.TempDir(), kind)
+		o.labels = labelsCSV
+		res := runAndWrite(t, o)
+		if math.Abs(res.report.AUROC-ref) > 0.03 {
+			t.Errorf("%v: AUROC %.4f, scikit-learn about %.3f", kind, res.report.AUROC, ref)
+		}
+		checkFiles(t, o.out, res)
+	}
 }
 
 // The same check on a corpus written here from the committed golden
