@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -27,10 +28,19 @@ const AliasMapVersion = 1
 // like the corpus's raw data, and publish it only if those names are not
 // secret. Checking a release needs only its closure.
 //
+// A map made for release by Pipeline.ReleaseAliasMap may hold redacted
+// entries: the alias of an original that matched a forbidden value or
+// pattern, keyed by a keyed digest of the original instead of the
+// original (policy aliases.leaking_originals "redact"). They count in Len
+// and Closure, not in Originals, Renamed or Lookup; such a map checks a
+// release but cannot be extended (WithAliasMap refuses it: extend the
+// full map, which names every original).
+//
 // The zero value is an empty map ready to use. An AliasMap is not safe for
 // concurrent modification; a Pipeline hands out copies.
 type AliasMap struct {
-	m map[string]string
+	m        map[string]string
+	redacted map[string]string // digest → alias
 }
 
 // NewAliasMap returns an empty map.
@@ -42,6 +52,10 @@ type aliasMapJSON struct {
 	Format  string            `json:"format"`
 	Version int               `json:"version"`
 	Aliases map[string]string `json:"aliases"`
+	// Redacted holds the redacted entries, digest → alias; absent when
+	// there are none, so that a map without them is what version 1 always
+	// wrote.
+	Redacted map[string]string `json:"redacted,omitempty"`
 }
 
 // LoadAliasMap reads an alias_map.json written by WriteTo or MarshalJSON.
@@ -81,29 +95,51 @@ func (m *AliasMap) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("%w: empty original or alias (%q → %q)", ErrAliasMap, k, v)
 		}
 	}
+	for k, v := range doc.Redacted {
+		if !isDigestHex(k) || v == "" {
+			return fmt.Errorf("%w: redacted entry %q → %q: want 32 lower-case hex digits and an alias", ErrAliasMap, k, v)
+		}
+	}
 	if doc.Aliases == nil {
 		doc.Aliases = map[string]string{}
 	}
 	m.m = doc.Aliases
+	m.redacted = doc.Redacted
+	if len(m.redacted) == 0 {
+		m.redacted = nil
+	}
 	return nil
+}
+
+// isDigestHex reports whether s is 32 lower-case hex digits.
+func isDigestHex(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // MarshalJSON writes the alias_map.json layout (keys sorted).
 func (m *AliasMap) MarshalJSON() ([]byte, error) {
-	doc := aliasMapJSON{Format: AliasMapFormat, Version: AliasMapVersion, Aliases: m.m}
+	return json.Marshal(m.doc())
+}
+
+func (m *AliasMap) doc() aliasMapJSON {
+	doc := aliasMapJSON{Format: AliasMapFormat, Version: AliasMapVersion, Aliases: m.m, Redacted: m.redacted}
 	if doc.Aliases == nil {
 		doc.Aliases = map[string]string{}
 	}
-	return json.Marshal(doc)
+	return doc
 }
 
 // WriteTo writes alias_map.json, indented, with a final newline.
 func (m *AliasMap) WriteTo(w io.Writer) (int64, error) {
-	doc := aliasMapJSON{Format: AliasMapFormat, Version: AliasMapVersion, Aliases: m.m}
-	if doc.Aliases == nil {
-		doc.Aliases = map[string]string{}
-	}
-	data, err := json.MarshalIndent(doc, "", "  ")
+	data, err := json.MarshalIndent(m.doc(), "", "  ")
 	if err != nil {
 		return 0, err
 	}
@@ -117,16 +153,21 @@ func (m *AliasMap) Lookup(original string) (alias string, ok bool) {
 	return alias, ok
 }
 
-// Len returns the number of originals in the map.
-func (m *AliasMap) Len() int { return len(m.m) }
+// Len returns the number of entries in the map, redacted ones included.
+func (m *AliasMap) Len() int { return len(m.m) + len(m.redacted) }
 
-// Originals returns the originals, sorted.
+// Redacted returns the number of redacted entries.
+func (m *AliasMap) Redacted() int { return len(m.redacted) }
+
+// Originals returns the originals, sorted (not those of redacted entries).
 func (m *AliasMap) Originals() []string { return slices.Sorted(maps.Keys(m.m)) }
 
 // Closure returns the distinct aliases, sorted: the only values a released
 // basename column may hold besides the empty string.
 func (m *AliasMap) Closure() []string {
-	return slices.Compact(slices.Sorted(maps.Values(m.m)))
+	all := slices.AppendSeq(slices.Collect(maps.Values(m.m)), maps.Values(m.redacted))
+	slices.Sort(all)
+	return slices.Compact(all)
 }
 
 // Renamed returns the originals whose alias differs from them (custom and
@@ -151,7 +192,7 @@ func (m *AliasMap) Clone() *AliasMap {
 	if c == nil {
 		c = map[string]string{}
 	}
-	return &AliasMap{m: c}
+	return &AliasMap{m: c, redacted: maps.Clone(m.redacted)}
 }
 
 func (m *AliasMap) set(original, alias string) {
@@ -165,7 +206,7 @@ func (m *AliasMap) set(original, alias string) {
 // so that an extended map continues after it.
 func (m *AliasMap) maxNumber(prefix string) int {
 	max := 0
-	for _, v := range m.m {
+	for v := range m.aliases() {
 		digits, ok := strings.CutPrefix(v, prefix)
 		if !ok || digits == "" {
 			continue
@@ -176,4 +217,20 @@ func (m *AliasMap) maxNumber(prefix string) int {
 		}
 	}
 	return max
+}
+
+// aliases yields every alias, of redacted entries too.
+func (m *AliasMap) aliases() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, v := range m.m {
+			if !yield(v) {
+				return
+			}
+		}
+		for _, v := range m.redacted {
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }

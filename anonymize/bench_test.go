@@ -182,3 +182,22 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	reportRows(b, rows, cpu0)
 }
+
+// BenchmarkMatchKey measures the matching form of released strings: the
+// ASCII path every common value takes, and the Unicode path.
+func BenchmarkMatchKey(b *testing.B) {
+	for _, tc := range []struct{ name, s string }{
+		{"ascii", "/home/_user_/workspace/_project_/node_modules/.bin/"},
+		{"ascii-upper", "NET_CONNECT:custom_tool_001:PUBLIC:WEB"},
+		{"unicode", "/srv/ju\u0308rgen/\uff44\uff41\uff54\uff41/\u0440\u0435\u043f\u043e/"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := newFolder()
+			b.SetBytes(int64(len(tc.s)))
+			b.ReportAllocs()
+			for b.Loop() {
+				f.reset(tc.s)
+			}
+		})
+	}
+}

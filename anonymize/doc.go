@@ -27,8 +27,11 @@
 //  3. proc_cwd_normalized is rewritten by the policy's ordered rules
 //     (regular expression → replacement); the card's defaults turn
 //     /home/<user> into /home/_user_, /Users/<user> into /Users/_user_, and
-//     /mnt/projects/<X> and /projects/<X> into /workspace/_project_. Every
-//     prefix a rule rewrote becomes a forbidden value.
+//     /mnt/projects/<X> and /projects/<X> into /workspace/_project_, and
+//     DefaultPolicy adds /var/home, /export/home, WSL's
+//     /mnt/<drive>/Users, repeated slashes, and the first directory under
+//     a home (/home/_user_/webapp/ → /home/_user_/workspace/_project_/).
+//     Every path prefix a rule rewrote becomes a forbidden value.
 //  4. proc_exec_id and process_tree_root_exec_id become exec_ followed by
 //     the hex of the first 16 bytes of HMAC-SHA256(key, id). Equal ids map
 //     equal, so lineage joins survive; the empty id stays empty and null
@@ -36,10 +39,10 @@
 //     pseudonym would invent a join between unrelated rows). The key comes
 //     from the caller (WithKey), is never generated and never written
 //     anywhere; the HMAC runs once per distinct id.
-//  5. A final sweep replaces, case-insensitively and in order, each policy
-//     "from" with its "to" in every string column except the exec ids
-//     (pseudonyms carry no identifier, and a sweep hit inside one would
-//     only break joins).
+//  5. A final sweep replaces, in order, each policy "from" with its "to"
+//     in every string column except the exec ids (pseudonyms carry no
+//     identifier, and a sweep hit inside one would only break joins),
+//     whatever its spelling (see Matching). Released strings are NFC.
 //  6. Post-write assertions (Verifier) run over the output before Apply
 //     returns it; a failure is a *LeakError naming column, row, check and
 //     pattern (never the cell, which may hold more), and no batch is
@@ -49,16 +52,42 @@
 // column must be classified before release), unless the policy says
 // "unknown_columns": "drop". Non-string columns pass through untouched.
 //
+// # Matching
+//
+// A name hides in many spellings: RyPow, ju\u0308rgen for jürgen,
+// fullwidth ｒｙｐｏｗ, dendroaspıs with a dotless ı, a Cyrillic о in
+// dendrоaspis, acme‐prod with U+2010, ry\u200bpow with a zero-width
+// space. The sweep, the cwd rules and the assertions therefore compare
+// normalized forms, never the bytes: NFKC, then a small table of
+// lookalike characters (Latin letters without their dot, the Cyrillic and
+// Greek letters drawn like Latin ones, Unicode hyphens, dashes, slashes
+// and colons, invisible characters removed), then full case folding. The
+// table, and why it is small, is in normalize.go. ASCII text is only
+// lower-cased, without allocating.
+//
+// Listed values (forbidden values, sweep sources) are also looked for
+// base64-encoded in any letter case: the cwd is lower-cased before
+// release, which turns an encoded name into text that no longer decodes.
+// The scan knows, for each value, the part of its encoding that does not
+// depend on the neighbouring bytes (at each of the three alignments);
+// parts shorter than six characters (names of three or four bytes) would
+// turn up by chance in random names, so they count only as whole words
+// (/srv/Ym9i/, not /tmp/tmp.kq3ym9id0a/). Decoding runs on the text as it
+// is, before any case change, and finds every value in the original case.
+//
 // # Policy
 //
-// DefaultPolicy reproduces the card's release: every string column of the
-// encoded schema classified, the default allowlist, the collapse rule, the
-// four cwd rules and MAC and IPv4 address patterns. Its Sweep and
-// Forbidden lists are empty, because only you know your operator, host
-// and project names; fill them in. LoadPolicy reads the JSON form strictly
-// (an unknown field or another version is an error); the file
-// testdata/policy.default.json is DefaultPolicy written out, a template
-// to start from.
+// DefaultPolicy is the card's release with its gaps closed: every string
+// column of the encoded schema classified, the default allowlist, the
+// collapse rule, cwd rules for the common home layouts and project
+// directories, and MAC (with or without separators), IPv4 and IPv6
+// address patterns. Its Sweep and Forbidden lists are empty, because only
+// you know your operator, host and project names; fill them in
+// (Policy.Warnings says so, for a builder to print once). LoadPolicy reads
+// the JSON form strictly (an unknown field or an unknown version is an
+// error; versions 1 and 2 are read); the file testdata/policy.default.json
+// is DefaultPolicy written out, a template to start from. Policy.Digest
+// identifies a policy in a release's metadata without naming its file.
 //
 // # Alias numbering
 //
@@ -79,19 +108,29 @@
 // basenames are numbered, in lexical order, when the batch arrives (the
 // report counts them as late aliases).
 //
-// The alias map names the originals. Treat alias_map.json like raw data:
-// publish it only if those names are not secret (the card's release
-// shipped it).
+// The alias map names the originals. Pipeline.ReleaseAliasMap returns the
+// map to publish: the full map, unless an original matches a forbidden
+// value or pattern (a custom binary named after the host, or holding a
+// MAC address). Such an original fails the release by default, naming the
+// file and the entry by its alias; with aliases.leaking_originals
+// "redact" it is published as a keyed digest instead, and the full map
+// (Finish's) goes to a private place outside the release. The other
+// originals are published as the card's release did: treat
+// alias_map.json like raw data if your custom binaries' names are secret,
+// and list those names.
 //
 // # The assertions, and what "forbidden" means
 //
 // Forbidden values are the policy's forbidden list, every sweep source,
 // every path prefix a cwd rule rewrote, and the originals of renamed
 // basenames (custom and collapsed, never allowlisted ones: bash is not a
-// secret). They are searched case-insensitively in every released string
-// and in every base64 decoding of its substrings (both alphabets, any
-// alignment, two levels deep), along with the policy's patterns (MAC and
-// IPv4 addresses by default). Exec-id columns must match
+// secret). They are searched by their normalized form (see Matching) in
+// every released string and in every base64 decoding of its substrings
+// (both alphabets, any alignment, two levels deep), along with the base64
+// spellings of the listed values and the policy's patterns (MAC, IPv4 and
+// IPv6 addresses by default). A rewritten path prefix is not found where
+// a file name continues it (the prefix /home/_user_/work is not in
+// /home/_user_/workspace/). Exec-id columns must match
 // ^exec_[0-9a-f]{32}$ (or be empty); basename columns must hold values of
 // the alias map's closure; pairs and tokens must equal their canonical
 // regeneration from the row's released basenames and categories (a check
@@ -122,6 +161,29 @@
 //
 // A Verifier is also available on its own (NewVerifier, Verify) so a
 // corpus builder can re-check written shards.
+//
+// # Releasing a directory
+//
+// Every file that leaves the building is checked, not only the shards. A
+// corpus builder, after writing everything into its release directory:
+//
+//  1. re-reads each Parquet shard and runs Verify over its batches (the
+//     Pipeline's Verifier, which knows the rewritten path prefixes; label
+//     columns, public ATT&CK ids, left out);
+//  2. writes Pipeline.ReleaseAliasMap's map as reproduction/alias_map.json
+//     (and, when it redacted entries, Finish's full map outside the
+//     release directory);
+//  3. runs Verifier.VerifyFile over every other file: stats, the data
+//     card, labels.csv (written with the labels package's
+//     Set.WriteRelease), the alias map, the feature definitions (which
+//     pass as the schema's own document), anything else. A Parquet file
+//     handed to VerifyFile is an error, so a forgotten shard cannot pass
+//     unread;
+//  4. records Policy.Digest instead of the policy file's name, and prints
+//     Policy.Warnings once.
+//
+// A file that fails is a *LeakError naming the file and the line, CSV
+// column or JSON key; the release must not be published.
 //
 // # Performance
 //

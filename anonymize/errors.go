@@ -40,6 +40,11 @@ var (
 	ErrBatchTooLarge = errors.New("anonymize: batch too large for a utf8 column")
 	// ErrFinished reports a call on a Pipeline after Finish.
 	ErrFinished = errors.New("anonymize: pipeline finished")
+	// ErrFileFormat reports a released file Verifier.VerifyFile cannot
+	// check: binary content (a Parquet shard: check its batches with
+	// Verify), text that is not UTF-8, malformed JSON or CSV, a JSON file
+	// over MaxJSONFileSize. A file that cannot be checked is not released.
+	ErrFileFormat = errors.New("anonymize: released file cannot be checked")
 )
 
 // PolicyError describes one problem of a policy. Field is the JSON path of
@@ -122,12 +127,24 @@ const (
 )
 
 // LeakError is a failed post-write assertion: the first offending cell
-// found, in column order then row order. It names the value that leaked
-// (Pattern) but never prints the cell itself, which may hold more.
+// found, in column order then row order, or the first offending value of
+// a released file. It names the value that leaked (Pattern) but never
+// prints the cell or the file's text itself, which may hold more.
 type LeakError struct {
+	// File is the released file, for the checks of files
+	// (Verifier.VerifyFile, Pipeline.ReleaseAliasMap); empty for batches.
+	File string
+	// Line is the 1-based line within File (0: not known).
+	Line int
+	// Key locates the value within a JSON file: a path such as
+	// config.node_name or splits[1].name (a member name that leaks itself
+	// is shown as {#n}, its position), or, in an alias map,
+	// aliases[original of custom_tool_003].
+	Key string
+	// Column is the batch's column, or the CSV file's column.
 	Column string
 	// Row is the 0-based row within the checked batch (-1 for a
-	// column-level failure such as CheckDroppedColumn).
+	// column-level failure such as CheckDroppedColumn, and for files).
 	Row   int
 	Check Check
 	// Pattern is the forbidden value, the original basename, or the name of
@@ -141,7 +158,19 @@ type LeakError struct {
 // Error implements error.
 func (e *LeakError) Error() string {
 	where := fmt.Sprintf("column %q row %d", e.Column, e.Row)
-	if e.Row < 0 {
+	switch {
+	case e.File != "":
+		where = fmt.Sprintf("file %q", e.File)
+		if e.Line > 0 {
+			where += fmt.Sprintf(" line %d", e.Line)
+		}
+		if e.Column != "" {
+			where += fmt.Sprintf(" column %q", e.Column)
+		}
+		if e.Key != "" {
+			where += fmt.Sprintf(" key %q", e.Key)
+		}
+	case e.Row < 0:
 		where = fmt.Sprintf("column %q", e.Column)
 	}
 	enc := ""

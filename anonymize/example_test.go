@@ -162,3 +162,62 @@ func ExampleLoadAliasMap() {
 	// bash → bash
 	// zz-old-tool → custom_tool_001
 }
+
+// A custom binary named after the customer is an alias-map original the
+// release may not publish: by default the release stops; a version-2
+// policy may redact it instead. Every other released file is checked too.
+func ExamplePipeline_ReleaseAliasMap() {
+	rec, err := encoded()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer rec.Release()
+	policy, err := anonymize.LoadPolicy(strings.NewReader(policyJSON))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	key := []byte("example key: 32 bytes, not real")
+	release := func(policy anonymize.Policy) (*anonymize.Pipeline, *anonymize.AliasMap, error) {
+		p, err := anonymize.New(policy, anonymize.WithKey(key))
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := p.Apply(rec)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Release()
+		p.Finish() // the full map: keep it private
+		m, err := p.ReleaseAliasMap("reproduction/alias_map.json")
+		return p, m, err
+	}
+	_, _, err = release(policy)
+	fmt.Println(err)
+
+	policy.Version = 2
+	policy.Aliases.LeakingOriginals = anonymize.LeakingOriginalsRedact
+	p, public, err := release(policy)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	public.WriteTo(os.Stdout)
+
+	card := "# Data card\n\nCollected on DEVBOX.\n"
+	fmt.Println(p.Verifier().VerifyFile("datacard.md", strings.NewReader(card)))
+	// Output:
+	// anonymize: leak assertion failed: file "reproduction/alias_map.json" key "aliases[original of custom_tool_001]": forbidden_value "acme"
+	// {
+	//   "format": "tetrahids.alias_map",
+	//   "version": 1,
+	//   "aliases": {
+	//     "bash": "bash"
+	//   },
+	//   "redacted": {
+	//     "8c7627bd9a6ac250bde3289fe90529a8": "custom_tool_001"
+	//   }
+	// }
+	// anonymize: leak assertion failed: file "datacard.md" line 3: forbidden_value "devbox"
+}

@@ -6,43 +6,61 @@ import (
 	"strings"
 )
 
-// matcher finds any of a set of values in a text, case-insensitively.
+// matchMode says where a value may occur for a matcher to report it.
+type matchMode uint8
+
+const (
+	// matchSubstring: anywhere.
+	matchSubstring matchMode = iota
+	// matchWord: delimited by non-word bytes (or the ends of the text)
+	// on both sides; see isWord.
+	matchWord
+	// matchPath: a path prefix, anywhere, but not continued by a byte of
+	// a file name ("/home/_user_/work" is not in
+	// "/home/_user_/workspace/", but is in "/home/_user_/work/x/").
+	matchPath
+)
+
+// matcher finds any of a set of values in the matching form of a text
+// (see folder).
 //
 // The post-write scan runs it over every distinct released string and
 // every base64 decoding of its substrings, against up to a few hundred
 // values (policy identifiers, sweep sources, path prefixes, originals of
-// renamed basenames). A regexp alternation or a loop of strings.Contains
-// costs O(values × length) per string; instead every value is indexed by
-// its first two bytes, a 64 Ki-bit filter rejects most text positions with
-// one load, and only the values sharing the position's two bytes are
-// compared. Values are at least two bytes long (see MinForbiddenLength and
-// the alias scan length).
+// renamed basenames, base64 spellings). A regexp alternation or a loop of
+// bytes.Contains costs O(values × length) per string; instead every value
+// is indexed by its first two bytes, a 64 Ki-bit filter rejects most text
+// positions with one load, and only the values sharing the position's two
+// bytes are compared. Values are at least two bytes long (see
+// MinForbiddenLength and the alias scan length); shorter ones are not
+// added.
 type matcher struct {
-	// word makes a match count only when it is delimited by non-word
-	// bytes (or the ends of the text); see isWord.
-	word   bool
-	pats   []string // lower-cased, distinct
+	mode   matchMode
+	pats   []string // matching forms, distinct
 	orig   []string // as given, for reports
+	enc    []bool   // the value is the base64 spelling of orig
 	filter [1024]uint64
 	byKey  map[uint16][]int32
+	seen   map[string]bool
 }
 
-func newMatcher(values []string, word bool) *matcher {
-	m := &matcher{word: word, byKey: map[uint16][]int32{}}
-	seen := map[string]bool{}
-	for _, v := range values {
-		l := strings.ToLower(v)
-		if len(l) < 2 || seen[l] {
-			continue
-		}
-		seen[l] = true
-		k := uint16(l[0])<<8 | uint16(l[1])
-		m.filter[k>>6] |= 1 << (k & 63)
-		m.byKey[k] = append(m.byKey[k], int32(len(m.pats)))
-		m.pats = append(m.pats, l)
-		m.orig = append(m.orig, v)
+func newMatcher(mode matchMode) *matcher {
+	return &matcher{mode: mode, byKey: map[uint16][]int32{}, seen: map[string]bool{}}
+}
+
+// add indexes a value by its matching form key; orig is what a report
+// names, enc marks a base64 spelling of orig.
+func (m *matcher) add(key, orig string, enc bool) {
+	if len(key) < 2 || m.seen[key] {
+		return
 	}
-	return m
+	m.seen[key] = true
+	k := uint16(key[0])<<8 | uint16(key[1])
+	m.filter[k>>6] |= 1 << (k & 63)
+	m.byKey[k] = append(m.byKey[k], int32(len(m.pats)))
+	m.pats = append(m.pats, key)
+	m.orig = append(m.orig, orig)
+	m.enc = append(m.enc, enc)
 }
 
 // isWord reports whether b can be part of a word: ASCII letters and
@@ -52,50 +70,74 @@ func isWord(b byte) bool {
 	return b >= 0x80 || b == '_' || (b >= '0' && b <= '9') || (b|0x20 >= 'a' && b|0x20 <= 'z')
 }
 
-// find returns the first value found in lower (already lower-cased).
-func (m *matcher) find(lower []byte) (string, bool) {
+// continuesName reports whether b, following a path prefix, would make it
+// a longer file name.
+func continuesName(b byte) bool { return isWord(b) || b == '-' || b == '.' }
+
+// find returns the first value found in key (a matching form): the value
+// as given, and whether the match was its base64 spelling.
+func (m *matcher) find(key []byte) (orig string, enc, ok bool) {
 	if len(m.pats) == 0 {
-		return "", false
+		return "", false, false
 	}
-	for i := 0; i+1 < len(lower); i++ {
-		k := uint16(lower[i])<<8 | uint16(lower[i+1])
+	for i := 0; i+1 < len(key); i++ {
+		k := uint16(key[i])<<8 | uint16(key[i+1])
 		if m.filter[k>>6]&(1<<(k&63)) == 0 {
 			continue
 		}
 		for _, pi := range m.byKey[k] {
 			p := m.pats[pi]
-			if len(lower)-i < len(p) || string(lower[i:i+len(p)]) != p {
+			if len(key)-i < len(p) || string(key[i:i+len(p)]) != p {
 				continue
 			}
-			if m.word {
-				if i > 0 && isWord(lower[i-1]) {
+			e := i + len(p)
+			switch m.mode {
+			case matchWord:
+				if (i > 0 && isWord(key[i-1])) || (e < len(key) && isWord(key[e])) {
 					continue
 				}
-				if e := i + len(p); e < len(lower) && isWord(lower[e]) {
+			case matchPath:
+				if e < len(key) && continuesName(key[e]) {
 					continue
 				}
 			}
-			return m.orig[pi], true
+			return m.orig[pi], m.enc[pi], true
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
-// lowerInto appends the lower-cased s to dst[:0]. ASCII is folded in
-// place; text with other bytes goes through strings.ToLower so that
-// Unicode identifiers fold as the policy's values do.
-func lowerInto(dst []byte, s []byte) []byte {
-	dst = dst[:0]
-	for _, c := range s {
-		if c >= 0x80 {
-			return append(dst[:0], strings.ToLower(string(s))...)
+// base64Spellings returns the matching forms of the parts of the base64
+// encodings of v that do not depend on the bytes around it: for each of
+// the three alignments of v in the encoded data, the characters whose six
+// bits all come from v. Both alphabets, and v as written, lower-cased and
+// upper-cased. A text holding one holds v base64-encoded, in whatever
+// case its letters were since (a cwd is lower-cased before release), so
+// the scan finds it where decoding, which needs the original case, finds
+// nothing. Spellings shorter than minB64Run are left out.
+func base64Spellings(v string) []string {
+	var out []string
+	for _, variant := range []string{v, strings.ToLower(v), strings.ToUpper(v)} {
+		for pad := range 3 {
+			data := append(make([]byte, pad, pad+len(variant)), variant...)
+			e := base64.RawStdEncoding.EncodeToString(data)
+			// Character k holds bits [6k, 6k+6) of data; v's bits are
+			// [8·pad, 8·len(data)).
+			lead := (8*pad + 5) / 6
+			last := (8*len(data) - 6) / 6
+			if last+1-lead < minB64Run {
+				continue
+			}
+			core := strings.ToLower(e[lead : last+1])
+			url := strings.NewReplacer("+", "-", "/", "_").Replace(core)
+			for _, c := range []string{core, url} {
+				if !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
 		}
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
 	}
-	return dst
+	return out
 }
 
 // isB64 reports whether c belongs to the standard or the URL-safe base64
@@ -103,6 +145,12 @@ func lowerInto(dst []byte, s []byte) []byte {
 func isB64(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' || c == '_'
 }
+
+// minB64Spelling is the length from which a base64 spelling of a listed
+// value is looked for anywhere: six characters hold 36 bits (31 once
+// lower-cased), which random text of a corpus does not reproduce by
+// chance; shorter ones are looked for as words.
+const minB64Spelling = 6
 
 // minB64Run is the shortest run of base64 characters worth decoding: four
 // characters decode to three bytes, the shortest forbidden value.

@@ -9,11 +9,20 @@ import (
 )
 
 func find(m *matcher, s string) (string, bool) {
-	return m.find(lowerInto(nil, []byte(s)))
+	orig, _, ok := m.find(newFolder().reset(s))
+	return orig, ok
+}
+
+func matcherOf(values []string, mode matchMode) *matcher {
+	m := newMatcher(mode)
+	for _, v := range values {
+		m.add(matchKey(v), v, false)
+	}
+	return m
 }
 
 func TestMatcherSubstring(t *testing.T) {
-	m := newMatcher([]string{"RyPow", "prox1", "10.20.30.40"}, false)
+	m := matcherOf([]string{"RyPow", "prox1", "10.20.30.40"}, matchSubstring)
 	for s, want := range map[string]string{
 		"/home/rypow/":       "RyPow",
 		"xRYPOWx":            "RyPow",
@@ -30,7 +39,7 @@ func TestMatcherSubstring(t *testing.T) {
 }
 
 func TestMatcherWords(t *testing.T) {
-	m := newMatcher([]string{"tool", "deploy.sh"}, true)
+	m := matcherOf([]string{"tool", "deploy.sh"}, matchWord)
 	for s, want := range map[string]bool{
 		"FILE_OPEN:tool:OTHER":           true,
 		"bash->tool":                     true,
@@ -54,18 +63,18 @@ func TestMatcherWords(t *testing.T) {
 }
 
 func TestMatcherUnicodeFolding(t *testing.T) {
-	m := newMatcher([]string{"Müller"}, false)
+	m := matcherOf([]string{"Müller"}, matchSubstring)
 	_, ok := find(m, "/home/MÜLLER/")
 	require.True(t, ok)
 }
 
 func TestBase64Scanner(t *testing.T) {
 	secret := "rypow"
-	m := newMatcher([]string{secret}, false)
+	m := matcherOf([]string{secret}, matchSubstring)
 	hit := func(s string) bool {
 		var b b64Scanner
 		return b.each([]byte(s), func(d []byte) bool {
-			_, ok := m.find(lowerInto(nil, d))
+			_, _, ok := m.find(newFolder().keyBytes(d))
 			return ok
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"slices"
@@ -142,6 +143,7 @@ type Pipeline struct {
 	preexN  int
 
 	mac       hash.Hash
+	fold      *folder
 	execIDs   map[string]string
 	memos     map[string]map[string]memoEntry
 	sweepMemo map[string]string
@@ -202,20 +204,27 @@ func New(policy Policy, opts ...Option) (*Pipeline, error) {
 		pol: pol, opts: o, aliases: o.aliases, kinds: map[string]aliasKind{},
 		pending: map[string]struct{}{}, execIDs: map[string]string{},
 		memos: map[string]map[string]memoEntry{}, sweepMemo: map[string]string{},
-		prefixes: map[string]struct{}{}, outs: map[int][]string{},
+		prefixes: map[string]struct{}{}, outs: map[int][]string{}, fold: newFolder(),
 	}
 	if p.tokens, err = encode.NewTokens(o.defs); err != nil {
 		return nil, fmt.Errorf("anonymize: %w", err)
 	}
 	p.actions = actionLabels(o.defs)
-	if pol.has(ClassExecID) {
+	if pol.has(ClassExecID) || pol.redact {
 		if o.key == nil {
-			return nil, fmt.Errorf("%w: the policy pseudonymizes exec ids; pass WithKey", ErrKey)
+			what := "pseudonymizes exec ids"
+			if !pol.has(ClassExecID) {
+				what = "redacts alias-map originals"
+			}
+			return nil, fmt.Errorf("%w: the policy %s; pass WithKey", ErrKey, what)
 		}
 		if len(o.key) < MinKeyLength {
 			return nil, fmt.Errorf("%w: %d bytes, need at least %d", ErrKey, len(o.key), MinKeyLength)
 		}
 		p.mac = hmac.New(sha256.New, o.key)
+	}
+	if o.aliases.Redacted() > 0 {
+		return nil, fmt.Errorf("%w: the map has %d redacted entries, so it cannot be extended (a redacted original would get a second alias); extend the full map Finish returned", ErrAliasMap, o.aliases.Redacted())
 	}
 	p.next = p.aliases.maxNumber(pol.prefix) + 1
 	p.preexN = p.aliases.Len()
@@ -368,6 +377,58 @@ func (p *Pipeline) Finish() (*AliasMap, Report) {
 	return p.aliases.Clone(), r
 }
 
+// ReleaseAliasMap returns the alias map to publish as name (its path
+// within the release, for messages), once the last batch is applied: the
+// full map, except for originals that match a forbidden value or pattern
+// (raw, base64-decoded or base64-spelled; a custom binary named after the
+// host, or holding a MAC address). Under the policy's
+// aliases.leaking_originals "fail" (the default) such an original is an
+// error: a *LeakError per original, joined, each naming name and the
+// entry by its alias, never the original. Under "redact" the entry is
+// published under the hex of the first 16 bytes of a keyed HMAC-SHA256 of
+// the original (the pipeline's key, domain-separated from the exec-id
+// pseudonyms), so the alias stays in the map's closure; then keep the
+// full map (Finish's) in a private place outside the release, where the
+// next release can extend it. Redacted reports how many entries were.
+//
+// The released file is checked again by Verifier.VerifyFile, like every
+// other file.
+func (p *Pipeline) ReleaseAliasMap(name string) (*AliasMap, error) {
+	p.Freeze()
+	v := p.verifier
+	v.refresh()
+	pub := &AliasMap{m: map[string]string{}}
+	var leaks []error
+	for _, o := range p.aliases.Originals() {
+		a := p.aliases.m[o]
+		err := v.checkOriginal(name, o, a)
+		if err == nil {
+			pub.m[o] = a
+			continue
+		}
+		if !p.pol.redact {
+			leaks = append(leaks, err)
+			continue
+		}
+		if pub.redacted == nil {
+			pub.redacted = map[string]string{}
+		}
+		pub.redacted[p.originalDigest(o)] = a
+	}
+	if len(leaks) > 0 {
+		return nil, errors.Join(leaks...)
+	}
+	return pub, nil
+}
+
+// originalDigest is the key of a redacted alias-map entry.
+func (p *Pipeline) originalDigest(original string) string {
+	mac := hmac.New(sha256.New, p.opts.key)
+	mac.Write([]byte("tetrahids.alias_original\x00"))
+	mac.Write([]byte(original))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
 // plan is the per-schema processing plan.
 type plan struct {
 	schema    *arrow.Schema
@@ -482,12 +543,14 @@ func remember(m map[string]memoEntry, in string, e memoEntry) memoEntry {
 	return e
 }
 
-// sweep applies the final sweep unless disabled.
+// sweep applies the final sweep unless disabled, and composes the
+// result (released strings are NFC).
 func (p *Pipeline) sweep(s string) (string, bool) {
-	if p.opts.skip[stepSweep] {
-		return s, false
+	swept := false
+	if !p.opts.skip[stepSweep] {
+		s, swept = p.pol.sweepString(p.fold, s)
 	}
-	return p.pol.sweepString(s)
+	return toNFC(s), swept
 }
 
 func (p *Pipeline) cwdValue(m map[string]memoEntry, s string) memoEntry {
@@ -496,7 +559,7 @@ func (p *Pipeline) cwdValue(m map[string]memoEntry, s string) memoEntry {
 	}
 	out := s
 	if !p.opts.skip[stepCwd] {
-		out = p.pol.rewriteCwd(s, p.addPrefix)
+		out = p.pol.rewriteCwd(p.fold, s, p.addPrefix)
 	}
 	rewrote := out != s
 	out, swept := p.sweep(out)
@@ -515,7 +578,7 @@ func (p *Pipeline) addPrefix(match string) {
 	}
 	match = strings.Clone(match)
 	p.prefixes[match] = struct{}{}
-	_ = p.verifier.Forbid(match) // length checked above
+	p.verifier.forbidPath(match)
 }
 
 func (p *Pipeline) basenameValue(m map[string]memoEntry, s string) memoEntry {
@@ -544,7 +607,7 @@ func (p *Pipeline) textValue(m map[string]memoEntry, s string) memoEntry {
 		return e
 	}
 	out, swept := p.sweep(s)
-	return remember(m, s, memoEntry{out: out, changed: swept, swept: swept})
+	return remember(m, s, memoEntry{out: out, changed: out != s, swept: swept})
 }
 
 // execID returns the pseudonym of an exec id: exec_ and the hex of the
@@ -864,7 +927,7 @@ func (p *Pipeline) derivedColumn(c *colPlan, pl *plan, rec arrow.RecordBatch, n 
 			if p.opts.skip[stepSweep] {
 				data = append(data, p.buf...)
 			} else {
-				data = append(data, sweepBytes(p.pol, p.sweepMemo, p.buf)...)
+				data = append(data, sweepBytes(p.pol, p.fold, p.sweepMemo, p.buf)...)
 			}
 		}
 		prev, prevStart, prevEnd = i, start, len(data)

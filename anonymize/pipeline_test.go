@@ -444,8 +444,9 @@ func TestCwdRewriting(t *testing.T) {
 	for in, want := range map[string]string{
 		"/home/rypow/projects/webapp/":      "/home/_user_/workspace/_project_/",
 		"/home/rypow/":                      "/home/_user_/",
-		"/home/rypow/art/victim-app/":       "/home/_user_/art/victim-app/",
-		"/users/jane/library/":              "/Users/_user_/library/",
+		"/home/rypow/art/victim-app/":       "/home/_user_/workspace/_project_/victim-app/",
+		"/home/rypow/.cache/npm/":           "/home/_user_/.cache/npm/",
+		"/users/jane/library/":              "/Users/_user_/workspace/_project_/",
 		"/mnt/projects/dendroaspis/":        "/workspace/_project_/",
 		"/mnt/projects/dendroaspis/src/":    "/workspace/_project_/src/",
 		"/projects/acme/":                   "/workspace/_project_/",
@@ -454,9 +455,9 @@ func TestCwdRewriting(t *testing.T) {
 		"/tmp/":                             "/tmp/",
 		"/home/_user_/workspace/_project_/": "/home/_user_/workspace/_project_/",
 	} {
-		require.Equal(t, want, pol.rewriteCwd(in, func(m string) { prefixes = append(prefixes, m) }), in)
+		require.Equal(t, want, pol.rewriteCwd(newFolder(), in, func(m string) { prefixes = append(prefixes, m) }), in)
 	}
-	require.ElementsMatch(t, []string{"/home/rypow", "/projects/webapp", "/home/rypow", "/home/rypow", "/users/jane", "/mnt/projects/dendroaspis", "/mnt/projects/dendroaspis", "/projects/acme"}, prefixes)
+	require.ElementsMatch(t, []string{"/home/rypow", "/projects/webapp", "/home/rypow", "/home/_user_/art", "/home/rypow", "/home/rypow", "/users/jane", "/Users/_user_/library", "/mnt/projects/dendroaspis", "/mnt/projects/dendroaspis", "/projects/acme"}, prefixes)
 }
 
 func TestFinishedPipelineRefusesWork(t *testing.T) {

@@ -2,6 +2,9 @@ package anonymize
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,10 +15,18 @@ import (
 	"strings"
 )
 
-// PolicyVersion is the only policy document version this package reads.
-// A change to the meaning of a field is a new version; new optional fields
-// whose zero value keeps the old behaviour are not.
-const PolicyVersion = 1
+// PolicyVersion is the newest policy document version, the one
+// DefaultPolicy writes. LoadPolicy reads versions 1 and 2. A change to the
+// meaning of a field is a new version; new optional fields whose zero
+// value keeps the old behaviour are not.
+//
+// Version 2 adds aliases.leaking_originals. A version-1 document is read
+// as before, without that field; like every policy it is matched on the
+// normalized form of the text (see the package documentation, "Matching").
+const PolicyVersion = 2
+
+// minPolicyVersion is the oldest version LoadPolicy reads.
+const minPolicyVersion = 1
 
 // MinForbiddenLength is the shortest forbidden value or sweep source a
 // policy may list: shorter values match innocent text everywhere (a
@@ -69,7 +80,7 @@ var classes = []Class{ClassExecID, ClassBasename, ClassCwd, ClassPair, ClassToke
 //
 // Every regular expression uses Go's RE2 syntax.
 type Policy struct {
-	// Version must be PolicyVersion.
+	// Version is the document version: 1 or PolicyVersion (2).
 	Version int `json:"version"`
 	// Columns classifies every string column that may appear in a batch
 	// (column name → class). Non-string columns need no entry and pass
@@ -82,19 +93,26 @@ type Policy struct {
 	// Aliases configures basename aliasing.
 	Aliases AliasPolicy `json:"aliases"`
 	// CwdRules rewrite the cwd columns, in order: each rule replaces every
-	// match of its pattern in the result of the previous rule.
+	// match of its pattern in the result of the previous rule. Patterns
+	// match the normalized form of the value, case-insensitively (see the
+	// package documentation, "Matching").
 	CwdRules []Rule `json:"cwd_rules"`
-	// Sweep replaces, in order and case-insensitively, every occurrence of
-	// each From with its To in every string column but the exec ids.
-	// Every From is also a forbidden value.
+	// Sweep replaces, in order, every occurrence of each From with its To
+	// in every string column but the exec ids, matching on the normalized
+	// form (so case, decomposed accents, compatibility and lookalike
+	// characters do not hide a From). Every From is also a forbidden
+	// value.
 	Sweep []Replacement `json:"sweep"`
-	// Forbidden lists values that must not appear, case-insensitively, as a
-	// substring of any released string, raw or inside a base64-decodable
-	// substring (user, host and project names, addresses, …). At least
-	// MinForbiddenLength bytes each.
+	// Forbidden lists values that must not appear, in their normalized
+	// form, as a substring of the normalized form of any released string,
+	// raw, inside a base64-decodable substring, or base64-encoded in any
+	// letter case (user, host and project names, addresses, …). At least
+	// MinForbiddenLength bytes each, normalized.
 	Forbidden []string `json:"forbidden"`
 	// Patterns are regular expressions no released string may match, raw
-	// or base64-decoded (MAC addresses, IP addresses, …).
+	// or base64-decoded; text that is not ASCII is also matched in its
+	// normalized form, which is case-folded (write patterns with (?i) to
+	// have them catch every spelling).
 	Patterns []Pattern `json:"patterns"`
 	// MinAliasScanLength is the shortest original of a renamed basename the
 	// post-write scan looks for (default DefaultMinAliasScanLength).
@@ -126,7 +144,20 @@ type AliasPolicy struct {
 	// CustomDigits is the zero-padded width of the numbers (default
 	// DefaultCustomDigits); larger numbers simply take more digits.
 	CustomDigits int `json:"custom_digits,omitempty"`
+	// LeakingOriginals is what Pipeline.ReleaseAliasMap does with an
+	// original that matches a forbidden value or pattern (a custom binary
+	// named after the host, say): "fail" (the default: the release stops
+	// with a *LeakError) or "redact" (the released map holds a keyed digest
+	// of that original instead; keep the full map, Pipeline.Finish's, in a
+	// private place). Policy version 2.
+	LeakingOriginals string `json:"leaking_originals,omitempty"`
 }
+
+// Values of AliasPolicy.LeakingOriginals.
+const (
+	LeakingOriginalsFail   = "fail"
+	LeakingOriginalsRedact = "redact"
+)
 
 // Collapse maps every basename matching Pattern to Alias.
 type Collapse struct {
@@ -171,14 +202,28 @@ var defaultColumns = map[string]Class{
 	"object_category":           ClassText,
 }
 
-// DefaultPolicy returns the policy of the card's release: the twelve
-// string columns of the encoded schema classified, the default allowlist,
-// code-<40 hex> collapsed to vscode_server_bin, custom_tool_NNN for the
-// rest, the card's four cwd rules (proc_cwd_normalized is lower-cased, so
-// the /Users rule is case-insensitive), and MAC and IPv4 address patterns.
+// DefaultPolicy returns the policy of the card's release, with the gaps
+// of its cwd rules and address patterns closed: the twelve string columns
+// of the encoded schema classified, the default allowlist, code-<40 hex>
+// collapsed to vscode_server_bin, custom_tool_NNN for the rest, alias-map
+// originals that match a forbidden value or pattern failing the release,
+// and:
+//
+//   - cwd rules for the user's home in /home, /var/home, /export/home,
+//     /Users and WSL's /mnt/<drive>/Users, repeated slashes included; the
+//     card's /mnt/projects/<X> and /projects/<X> rules; and, last, a rule
+//     that hides the first directory under a home (or /root) that is not
+//     hidden itself (.cache, .config, …), because it is as often a
+//     project as a generic name: /home/jdoe/webapp/src/ becomes
+//     /home/_user_/workspace/_project_/src/;
+//   - MAC addresses (colon, hyphen and dot notations, and twelve hex
+//     digits without separators holding at least one letter, so that a
+//     twelve-digit time is not one), IPv4 addresses and IPv6 addresses
+//     (full and compressed notations).
 //
 // Sweep and Forbidden are empty: they hold your operator, host and project
-// names, which no default can know. A release needs them filled in.
+// names, which no default can know. A release needs them filled in (see
+// Policy.Warnings).
 func DefaultPolicy() Policy {
 	cols := make(map[string]Class, len(defaultColumns))
 	for k, v := range defaultColumns {
@@ -189,28 +234,117 @@ func DefaultPolicy() Policy {
 		Columns:        cols,
 		UnknownColumns: "error",
 		Aliases: AliasPolicy{
-			AllowDefaults: true,
-			Collapse:      []Collapse{{Pattern: `code-[0-9a-f]{40}`, Alias: "vscode_server_bin"}},
-			CustomPrefix:  DefaultCustomPrefix,
-			CustomDigits:  DefaultCustomDigits,
+			AllowDefaults:    true,
+			Collapse:         []Collapse{{Pattern: `code-[0-9a-f]{40}`, Alias: "vscode_server_bin"}},
+			CustomPrefix:     DefaultCustomPrefix,
+			CustomDigits:     DefaultCustomDigits,
+			LeakingOriginals: LeakingOriginalsFail,
 		},
 		CwdRules: []Rule{
-			{Pattern: `^/home/[^/]+`, Replacement: "/home/_user_"},
-			{Pattern: `(?i)^/users/[^/]+`, Replacement: "/Users/_user_"},
-			{Pattern: `^/mnt/projects/[^/]+`, Replacement: "/workspace/_project_"},
+			{Pattern: `^/+home/+[^/]+`, Replacement: "/home/_user_"},
+			{Pattern: `^/+var/+home/+[^/]+`, Replacement: "/var/home/_user_"},
+			{Pattern: `^/+export/+home/+[^/]+`, Replacement: "/export/home/_user_"},
+			{Pattern: `^/+users/+[^/]+`, Replacement: "/Users/_user_"},
+			{Pattern: `^/+mnt/+([a-z])/+users/+[^/]+`, Replacement: "/mnt/$1/Users/_user_"},
+			{Pattern: `^/+mnt/+projects/+[^/]+`, Replacement: "/workspace/_project_"},
 			// Unanchored: a project under a home directory
 			// (/home/_user_/projects/webapp/) is a project name too.
-			{Pattern: `/projects/[^/]+`, Replacement: "/workspace/_project_"},
+			{Pattern: `/+projects/+[^/]+`, Replacement: "/workspace/_project_"},
+			// The first directory under a home, unless hidden or already
+			// rewritten.
+			{Pattern: `^(/home/_user_|/var/home/_user_|/export/home/_user_|/users/_user_|/mnt/[a-z]/users/_user_|/root)/+(?:workspace/+_project_|[^./][^/]*)`,
+				Replacement: "$1/workspace/_project_"},
 		},
 		Patterns: []Pattern{
-			{Name: "mac_address", Regex: `(?i)\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b|\b[0-9a-f]{2}(?:-[0-9a-f]{2}){5}\b|\b[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}\b`},
+			{Name: "mac_address", Regex: macPattern},
 			{Name: "ipv4_address", Regex: `\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`},
+			{Name: "ipv6_address", Regex: ipv6Pattern},
 		},
 		// To be filled in by the policy owner.
 		Sweep:              []Replacement{},
 		Forbidden:          []string{},
 		MinAliasScanLength: DefaultMinAliasScanLength,
 	}
+}
+
+// macPattern matches MAC addresses: six hex pairs separated by colons or
+// hyphens, three hex quads separated by dots, or twelve hex digits alone
+// (not part of a longer run of letters and digits) of which at least one
+// is a letter.
+var macPattern = `(?i)\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b|\b[0-9a-f]{2}(?:-[0-9a-f]{2}){5}\b|\b[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}\b|` +
+	`(?:^|[^0-9a-z])(?:` + bareMAC() + `)(?:$|[^0-9a-z])`
+
+// bareMAC returns the alternatives of twelve hex digits with a letter:
+// k digits, a letter, then any 11-k hex digits.
+func bareMAC() string {
+	alts := make([]string, 12)
+	for k := range alts {
+		var b strings.Builder
+		switch k {
+		case 0:
+		case 1:
+			b.WriteString("[0-9]")
+		default:
+			fmt.Fprintf(&b, "[0-9]{%d}", k)
+		}
+		b.WriteString("[a-f]")
+		switch 11 - k {
+		case 0:
+		case 1:
+			b.WriteString("[0-9a-f]")
+		default:
+			fmt.Fprintf(&b, "[0-9a-f]{%d}", 11-k)
+		}
+		alts[k] = b.String()
+	}
+	return strings.Join(alts, "|")
+}
+
+// ipv6Pattern matches IPv6 addresses: eight groups of one to four hex
+// digits, or fewer around one "::" (not "::" alone), not part of a longer
+// run of letters, digits and colons.
+const ipv6Pattern = `(?i)(?:^|[^0-9a-z:])(?:` +
+	`[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|` +
+	`[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?|` +
+	`::[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6}` +
+	`)(?:$|[^0-9a-z:])`
+
+// Warnings returns what a corpus builder should tell its operator, once,
+// about a valid policy: for now, that it lists no forbidden value and no
+// sweep entry, so that names the cwd rules and address patterns do not
+// cover (a host name in an argument-derived basename, a project outside a
+// home) are released unchecked. A release needs your names; a local build
+// may go without.
+func (p Policy) Warnings() []string {
+	if len(p.Forbidden) == 0 && len(p.Sweep) == 0 {
+		return []string{"the anonymization policy lists no forbidden values and no sweep entries: " +
+			"operator, host and project names outside the home and project directories its cwd rules rewrite are released unchecked; " +
+			"list them under \"forbidden\" and \"sweep\" (start from anonymize/testdata/policy.default.json)"}
+	}
+	return nil
+}
+
+// Digest returns a keyed digest of the policy, "hmac-sha256:" and 64 hex
+// digits, to record with a release instead of the policy file's name (a
+// path may name its owner). It covers the policy's canonical JSON form
+// (encoding/json: fields in declaration order, map keys sorted), so the
+// same policy written another way has the same digest. It is keyed
+// because the policy lists the operator's names: an unkeyed hash would let
+// anyone confirm a guessed name by hashing the default policy with it.
+// Use the release's HMAC key (at least MinKeyLength bytes); whoever holds
+// it can check which policy built a release.
+func (p Policy) Digest(key []byte) (string, error) {
+	if len(key) < MinKeyLength {
+		return "", fmt.Errorf("%w: %d bytes, need at least %d", ErrKey, len(key), MinKeyLength)
+	}
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return "", &PolicyError{Problem: "cannot encode", Err: err}
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("tetrahids.policy\x00"))
+	mac.Write(doc)
+	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil)), nil
 }
 
 // LoadPolicy reads a policy document. Decoding is strict: an unknown
@@ -259,6 +393,7 @@ type compiledPolicy struct {
 	digits        int
 	minScan       int
 	dropUnknown   bool
+	redact        bool // aliases.leaking_originals "redact"
 }
 
 type compiledCollapse struct {
@@ -272,9 +407,8 @@ type compiledRule struct {
 }
 
 type compiledSweep struct {
-	re       *regexp.Regexp
 	from, to string
-	lower    string
+	key      []byte // matching form of from
 }
 
 type compiledPattern struct {
@@ -287,13 +421,23 @@ func perr(field, format string, args ...any) *PolicyError {
 }
 
 func (p *Policy) compile() (*compiledPolicy, error) {
-	if p.Version != PolicyVersion {
+	if p.Version < minPolicyVersion || p.Version > PolicyVersion {
 		if p.Version == 0 {
 			return nil, perr("version", "is required (current version %d)", PolicyVersion)
 		}
-		return nil, perr("version", "unsupported version %d (this package reads %d)", p.Version, PolicyVersion)
+		return nil, perr("version", "unsupported version %d (this package reads %d to %d)", p.Version, minPolicyVersion, PolicyVersion)
 	}
 	c := &compiledPolicy{src: *p, allow: map[string]bool{}, prefix: p.Aliases.CustomPrefix, digits: p.Aliases.CustomDigits, minScan: p.MinAliasScanLength}
+	switch p.Aliases.LeakingOriginals {
+	case "":
+	case LeakingOriginalsFail, LeakingOriginalsRedact:
+		if p.Version < 2 {
+			return nil, perr("aliases.leaking_originals", "needs policy version 2")
+		}
+		c.redact = p.Aliases.LeakingOriginals == LeakingOriginalsRedact
+	default:
+		return nil, perr("aliases.leaking_originals", "must be %q or %q, got %q", LeakingOriginalsFail, LeakingOriginalsRedact, p.Aliases.LeakingOriginals)
+	}
 	if c.prefix == "" {
 		c.prefix = DefaultCustomPrefix
 	}
@@ -357,24 +501,25 @@ func (p *Policy) compile() (*compiledPolicy, error) {
 		c.collapse = append(c.collapse, compiledCollapse{re: re, alias: col.Alias})
 	}
 	for i, r := range p.CwdRules {
-		re, err := regexp.Compile(r.Pattern)
+		// Case-insensitive: the rule runs on the case-folded matching
+		// form, and a literal upper-case letter in it must still match.
+		re, err := regexp.Compile(`(?i)` + r.Pattern)
 		if err != nil {
 			return nil, &PolicyError{Field: fmt.Sprintf("cwd_rules[%d].pattern", i), Problem: "bad regular expression", Err: err}
 		}
 		c.cwd = append(c.cwd, compiledRule{re: re, repl: r.Replacement})
 	}
 	for i, f := range p.Forbidden {
-		if len(f) < MinForbiddenLength {
-			return nil, perr(fmt.Sprintf("forbidden[%d]", i), "%q is shorter than %d bytes", f, MinForbiddenLength)
+		if err := checkListed(fmt.Sprintf("forbidden[%d]", i), f); err != nil {
+			return nil, err
 		}
 		c.forbidden = append(c.forbidden, f)
 	}
 	for i, s := range p.Sweep {
-		if len(s.From) < MinForbiddenLength {
-			return nil, perr(fmt.Sprintf("sweep[%d].from", i), "%q is shorter than %d bytes", s.From, MinForbiddenLength)
+		if err := checkListed(fmt.Sprintf("sweep[%d].from", i), s.From); err != nil {
+			return nil, err
 		}
-		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(s.From)) // quoted: always compiles
-		c.sweep = append(c.sweep, compiledSweep{re: re, from: s.From, to: s.To, lower: strings.ToLower(s.From)})
+		c.sweep = append(c.sweep, compiledSweep{from: s.From, to: s.To, key: []byte(matchKey(s.From))})
 		c.forbidden = append(c.forbidden, s.From)
 	}
 	for i, pt := range p.Patterns {
@@ -404,14 +549,25 @@ func (p *Policy) compile() (*compiledPolicy, error) {
 	}
 	texts["aliases.custom_prefix"] = c.prefix
 	for _, field := range slices.Sorted(maps.Keys(texts)) {
-		lt := strings.ToLower(texts[field])
+		lt := matchKey(texts[field])
 		for _, f := range c.forbidden {
-			if strings.Contains(lt, strings.ToLower(f)) {
+			if strings.Contains(lt, matchKey(f)) {
 				return nil, perr(field, "%q contains the forbidden value %q", texts[field], f)
 			}
 		}
 	}
 	return c, nil
+}
+
+// checkListed checks a forbidden value or sweep source: long enough to
+// scan for once normalized (invisible characters removed), and not
+// text the normalization would change (a listed value is matched by its
+// normalized form; listing ju\u0308rgen is listing jürgen).
+func checkListed(field, v string) error {
+	if k := matchKey(v); len(v) < MinForbiddenLength || len(k) < MinForbiddenLength {
+		return perr(field, "%q is shorter than %d bytes once normalized", v, MinForbiddenLength)
+	}
+	return nil
 }
 
 // has reports whether some column has class cl.
@@ -424,50 +580,85 @@ func (c *compiledPolicy) has(cl Class) bool {
 	return false
 }
 
-// sweepString applies the sweep to s; changed reports whether it did
-// anything. The case-insensitive Contains pre-check keeps the common
-// no-hit case free of regexp work.
-func (c *compiledPolicy) sweepString(s string) (out string, changed bool) {
+// sweepString applies the sweep to s: every occurrence of a source's
+// matching form in the matching form of the text is replaced, with the
+// bytes of s that produced it, by the target. changed reports whether
+// anything was. f computes the matching forms.
+func (c *compiledPolicy) sweepString(f *folder, s string) (out string, changed bool) {
 	out = s
-	var lower string
+	var key []byte
+	stale := true
 	for i := range c.sweep {
 		sw := &c.sweep[i]
-		if lower == "" {
-			lower = strings.ToLower(out)
+		if stale {
+			key, stale = f.reset(out), false
 		}
-		if !strings.Contains(lower, sw.lower) {
+		j := bytes.Index(key, sw.key)
+		if j < 0 {
 			continue
 		}
-		out = sw.re.ReplaceAllLiteralString(out, sw.to)
-		lower = ""
-		changed = true
+		var b strings.Builder
+		last := 0
+		for j >= 0 {
+			a, e := f.span(j, j+len(sw.key))
+			a, e = max(a, last), max(e, a, last)
+			b.WriteString(out[last:a])
+			b.WriteString(sw.to)
+			last = e
+			next := j + len(sw.key)
+			if k := bytes.Index(key[next:], sw.key); k >= 0 {
+				j = next + k
+			} else {
+				j = -1
+			}
+		}
+		b.WriteString(out[last:])
+		out, stale, changed = b.String(), true, true
 	}
 	return out, changed
 }
 
-// rewriteCwd applies the cwd rules to s and reports every matched text
-// that a rule changed (the "rewritten path prefixes", forbidden from then
-// on).
-func (c *compiledPolicy) rewriteCwd(s string, rewritten func(string)) string {
+// rewriteCwd applies the cwd rules to s, each on the matching form of the
+// previous rule's result, and reports every text a rule changed (the
+// "rewritten path prefixes", forbidden from then on). A match replaces the
+// bytes of s that produced it; capture groups ($1) expand to bytes of s
+// too, so what a rule keeps is kept as written.
+func (c *compiledPolicy) rewriteCwd(f *folder, s string, rewritten func(string)) string {
+	var key []byte
+	stale := true
+	var loc []int
 	for _, r := range c.cwd {
-		locs := r.re.FindAllStringSubmatchIndex(s, -1)
+		if stale {
+			key, stale = f.reset(s), false
+		}
+		locs := r.re.FindAllSubmatchIndex(key, -1)
 		if locs == nil {
 			continue
 		}
 		var b strings.Builder
 		last := 0
-		for _, loc := range locs {
-			match := s[loc[0]:loc[1]]
+		for _, kl := range locs {
+			// The match and its groups, in bytes of s.
+			loc = append(loc[:0], kl...)
+			for g := 0; g+1 < len(loc); g += 2 {
+				if loc[g] >= 0 {
+					loc[g], loc[g+1] = f.span(loc[g], loc[g+1])
+				}
+			}
+			a, e := max(loc[0], last), max(loc[1], loc[0], last)
+			match := s[a:e]
 			repl := string(r.re.ExpandString(nil, r.repl, s, loc))
-			if match != repl && match != "" && rewritten != nil {
+			if rewritten != nil && match != "" && match != repl && !strings.Contains(matchKey(repl), matchKey(match)) {
 				rewritten(match)
 			}
-			b.WriteString(s[last:loc[0]])
+			b.WriteString(s[last:a])
 			b.WriteString(repl)
-			last = loc[1]
+			last = e
 		}
 		b.WriteString(s[last:])
-		s = b.String()
+		if b.String() != s {
+			s, stale = b.String(), true
+		}
 	}
 	return s
 }

@@ -52,7 +52,10 @@ func TestLoadPolicyIsStrict(t *testing.T) {
 		"unknown field":      `{"version":1,"columns":{},"colums":{}}`,
 		"unknown nested":     `{"version":1,"aliases":{"allow":[],"alow":[]}}`,
 		"no version":         `{"columns":{}}`,
-		"future version":     `{"version":2}`,
+		"future version":     `{"version":3}`,
+		"v2 field in v1":     `{"version":1,"aliases":{"leaking_originals":"redact"}}`,
+		"unknown leak mode":  `{"version":2,"aliases":{"leaking_originals":"publish"}}`,
+		"invisible only":     `{"version":2,"forbidden":["ab\u200b\u200b"]}`,
 		"trailing data":      `{"version":1} {"version":1}`,
 		"bad class":          `{"version":1,"columns":{"x":"secret"}}`,
 		"bad regexp":         `{"version":1,"cwd_rules":[{"pattern":"(","replacement":""}]}`,
@@ -106,4 +109,54 @@ func TestDefaultAllowlist(t *testing.T) {
 	// Copies: callers cannot change the defaults.
 	allow[0] = "changed"
 	require.NotEqual(t, "changed", DefaultAllowlist()[0])
+}
+
+// TestVersion1PolicyStillLoads: a version-1 document (the default policy
+// as version 1 wrote it) loads and releases the shared input.
+func TestVersion1PolicyStillLoads(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "policy.v1.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	p, err := LoadPolicy(f)
+	require.NoError(t, err)
+	require.Equal(t, 1, p.Version)
+	require.Empty(t, p.Aliases.LeakingOriginals)
+	p.Forbidden, p.Sweep = leakPolicy().Forbidden, leakPolicy().Sweep
+	out, _, _ := twoPass(t, p, plantedInput(t, 4096))
+	require.Empty(t, scanHits(t, out, plantedIdentifiers))
+}
+
+func TestPolicyWarnings(t *testing.T) {
+	require.Len(t, DefaultPolicy().Warnings(), 1)
+	require.Contains(t, DefaultPolicy().Warnings()[0], "lists no forbidden values")
+	require.Empty(t, leakPolicy().Warnings())
+	p := DefaultPolicy()
+	p.Sweep = []Replacement{{From: "prox1", To: "host"}}
+	require.Empty(t, p.Warnings())
+}
+
+func TestPolicyDigest(t *testing.T) {
+	_, err := DefaultPolicy().Digest([]byte("short"))
+	require.ErrorIs(t, err, ErrKey)
+	d1, err := leakPolicy().Digest(testKey)
+	require.NoError(t, err)
+	require.Regexp(t, `^hmac-sha256:[0-9a-f]{64}$`, d1)
+	// The same policy written another way: same digest.
+	js, err := json.MarshalIndent(leakPolicy(), "", "\t")
+	require.NoError(t, err)
+	back, err := LoadPolicy(strings.NewReader(string(js)))
+	require.NoError(t, err)
+	d2, err := back.Digest(testKey)
+	require.NoError(t, err)
+	require.Equal(t, d1, d2)
+	// Another policy, or another key: another digest.
+	other := leakPolicy()
+	other.Forbidden = append(other.Forbidden, "guess")
+	d3, err := other.Digest(testKey)
+	require.NoError(t, err)
+	require.NotEqual(t, d1, d3)
+	d4, err := leakPolicy().Digest([]byte("another key of sufficient length!"))
+	require.NoError(t, err)
+	require.NotEqual(t, d1, d4)
+	require.NotContains(t, d1, plantUser)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/tetrahids/tetrahids/encode"
@@ -40,10 +41,13 @@ const memoLimit = 1 << 16
 //     be absent (CheckDroppedColumn).
 //
 // The scan looks, in the value and in every base64 decoding of its
-// substrings, for a forbidden value as a case-insensitive substring
-// (CheckForbidden), an original of a renamed basename as a
-// case-insensitive word (CheckAliasOriginal), and a policy pattern
-// (CheckPattern).
+// substrings, for a forbidden value or a rewritten path prefix
+// (CheckForbidden), an original of a renamed basename as a word
+// (CheckAliasOriginal), all compared in their normalized forms (see the
+// package documentation, "Matching"), for the base64 spelling of a
+// listed value in any letter case (CheckForbidden, Base64), and for a
+// policy pattern (CheckPattern). VerifyFile runs the same scan over the
+// other files of a release.
 //
 // A classified column must hold strings: plain, large or view strings, or
 // a dictionary of them, as a Parquet reader returns a dictionary-encoded
@@ -74,16 +78,20 @@ type Verifier struct {
 	aliasN  int
 	extra   []string
 	extraN  int
+	paths   []string // path prefixes the cwd rules rewrote
+	pathN   int
+	defsDoc []byte // the feature definitions document, public by construction
 
 	closure   map[string]struct{}
-	forbid    *matcher
-	words     *matcher
+	forbid    *matcher // forbidden values and their long base64 spellings
+	b64short  *matcher // short base64 spellings, as words
+	pathm     *matcher // rewritten path prefixes
+	words     *matcher // originals of renamed basenames
 	unscanned int
+	fold      *folder
 
 	ok        map[string]map[string]struct{}
 	sweepMemo map[string]string
-	lower     []byte
-	lower2    []byte
 	raw       []byte
 	buf       []byte
 	scratch   [7][]string
@@ -112,7 +120,8 @@ func newVerifier(pol *compiledPolicy, aliases *AliasMap, defs *schema.Definition
 	if err != nil {
 		return nil, fmt.Errorf("anonymize: %w", err)
 	}
-	v := &Verifier{pol: pol, tokens: tokens, aliases: aliases, aliasN: -1, ok: map[string]map[string]struct{}{}, sweepMemo: map[string]string{}}
+	v := &Verifier{pol: pol, tokens: tokens, aliases: aliases, aliasN: -1, ok: map[string]map[string]struct{}{},
+		sweepMemo: map[string]string{}, fold: newFolder(), defsDoc: defs.Document()}
 	v.actions = actionLabels(defs)
 	var words []string
 	for _, c := range defs.Encoded.Columns {
@@ -132,7 +141,7 @@ func newVerifier(pol *compiledPolicy, aliases *AliasMap, defs *schema.Definition
 	for _, c := range pol.collapse {
 		words = append(words, c.alias)
 	}
-	v.innocent = strings.ToLower(strings.Join(words, "\x00"))
+	v.innocent = matchKey(strings.Join(words, "\x00"))
 	return v, nil
 }
 
@@ -156,8 +165,8 @@ func actionLabels(defs *schema.Definitions) []string {
 // the last Apply).
 func (v *Verifier) Clone() *Verifier {
 	return &Verifier{pol: v.pol, tokens: v.tokens, actions: v.actions, innocent: v.innocent,
-		aliases: v.aliases, aliasN: -1, extra: slices.Clone(v.extra),
-		ok: map[string]map[string]struct{}{}, sweepMemo: map[string]string{}}
+		aliases: v.aliases, aliasN: -1, extra: slices.Clone(v.extra), paths: slices.Clone(v.paths),
+		defsDoc: v.defsDoc, ok: map[string]map[string]struct{}{}, sweepMemo: map[string]string{}, fold: newFolder()}
 }
 
 // Reads reports whether Verify reads column f: the classified and the
@@ -168,16 +177,28 @@ func (v *Verifier) Reads(f arrow.Field) bool {
 	return classified || stringBearing(f.Type) || f.Name == colAction
 }
 
-// Forbid adds values that must not appear (for instance path prefixes a
-// previous run rewrote). Each must be at least MinForbiddenLength bytes.
+// Forbid adds values that must not appear, with the meaning of the
+// policy's forbidden list (for instance names learned after the policy
+// was written). Each must be at least MinForbiddenLength bytes,
+// normalized.
 func (v *Verifier) Forbid(values ...string) error {
 	for _, s := range values {
-		if len(s) < MinForbiddenLength {
-			return perr("forbidden", "%q is shorter than %d bytes", s, MinForbiddenLength)
+		if err := checkListed("forbidden", s); err != nil {
+			return err
 		}
 	}
 	v.extra = append(v.extra, values...)
 	return nil
+}
+
+// forbidPath adds a path prefix a cwd rule rewrote: found like a forbidden
+// value, but not where a file name continues it (a rule that rewrote
+// /home/_user_/work must not fail a release holding
+// /home/_user_/workspace/_project_/).
+func (v *Verifier) forbidPath(prefix string) {
+	if len(matchKey(prefix)) >= MinForbiddenLength {
+		v.paths = append(v.paths, prefix)
+	}
 }
 
 // UnscannedOriginals returns how many originals of renamed basenames the
@@ -195,33 +216,58 @@ func (v *Verifier) UnscannedOriginals() int {
 // the forbidden values grew, and forgets what was verified against the
 // smaller sets.
 func (v *Verifier) refresh() {
-	if v.aliases.Len() == v.aliasN && len(v.extra) == v.extraN {
+	if v.aliases.Len() == v.aliasN && len(v.extra) == v.extraN && len(v.paths) == v.pathN && v.forbid != nil {
 		return
 	}
-	v.aliasN, v.extraN = v.aliases.Len(), len(v.extra)
+	v.aliasN, v.extraN, v.pathN = v.aliases.Len(), len(v.extra), len(v.paths)
 	v.closure = map[string]struct{}{}
 	var innocent strings.Builder
 	innocent.WriteString(v.innocent)
 	for _, a := range v.aliases.Closure() {
 		v.closure[a] = struct{}{}
-		if s, changed := v.pol.sweepString(a); changed {
-			v.closure[s] = struct{}{}
+		if s, changed := v.pol.sweepString(v.fold, a); changed {
+			v.closure[toNFC(s)] = struct{}{}
 		}
 		innocent.WriteByte(0)
-		innocent.WriteString(strings.ToLower(a))
+		innocent.WriteString(matchKey(a))
 	}
 	voc := innocent.String()
-	var words []string
+	v.words = newMatcher(matchWord)
 	v.unscanned = 0
 	for _, o := range v.aliases.Renamed() {
-		if len(o) < v.pol.minScan || containsWord(voc, strings.ToLower(o)) {
+		k := matchKey(o)
+		if len(k) < v.pol.minScan || containsWord(voc, k) {
 			v.unscanned++
 			continue
 		}
-		words = append(words, o)
+		v.words.add(k, o, false)
 	}
-	v.words = newMatcher(words, true)
-	v.forbid = newMatcher(append(append([]string{}, v.pol.forbidden...), v.extra...), false)
+	v.forbid = newMatcher(matchSubstring)
+	listed := append(slices.Clone(v.pol.forbidden), v.extra...)
+	for _, f := range listed {
+		v.forbid.add(matchKey(f), f, false)
+	}
+	// The base64 spellings of listed values, except those the released
+	// vocabulary holds anyway (they would fail every release). A short
+	// spelling (of a name of three or four bytes) would turn up by chance
+	// inside random names (mktemp's, caches'), so it only counts as a
+	// whole word: the name encoded on its own, /srv/Ym9i/.
+	v.b64short = newMatcher(matchWord)
+	for _, f := range listed {
+		for _, sp := range base64Spellings(f) {
+			switch {
+			case strings.Contains(voc, sp):
+			case len(sp) < minB64Spelling:
+				v.b64short.add(sp, f, true)
+			default:
+				v.forbid.add(sp, f, true)
+			}
+		}
+	}
+	v.pathm = newMatcher(matchPath)
+	for _, p := range v.paths {
+		v.pathm.add(matchKey(p), p, false)
+	}
 	clear(v.ok)
 }
 
@@ -428,7 +474,7 @@ func (v *Verifier) checkValues(name string, col stringArray, n int, basename boo
 					return &LeakError{Column: name, Row: i, Check: CheckAliasClosure, Pattern: "a value of the alias map's closure"}
 				}
 			}
-			if check, pat, b64, bad := v.scan(s); bad {
+			if check, pat, b64, bad := v.scan(s, true); bad {
 				return &LeakError{Column: name, Row: i, Check: check, Pattern: pat, Base64: b64}
 			}
 			if len(ok) >= memoLimit {
@@ -442,34 +488,49 @@ func (v *Verifier) checkValues(name string, col stringArray, n int, basename boo
 	return nil
 }
 
-// scan looks for forbidden values, alias originals and patterns in s and
-// in the base64 decodings of its substrings.
-func (v *Verifier) scan(s string) (check Check, pattern string, b64, bad bool) {
-	v.raw = append(v.raw[:0], s...)
-	if check, pattern, bad = v.scanBytes(v.raw, &v.lower); bad {
-		return check, pattern, false, true
+// scan looks for forbidden values, rewritten path prefixes, alias
+// originals (when words is true) and patterns in s and in the base64
+// decodings of its substrings. Decoding runs on s as it is: a case change
+// would garble base64 (the forbidden matcher also holds the base64
+// spellings of listed values, in any case).
+func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64, bad bool) {
+	if check, pattern, b64, bad = v.scanText(v.fold.reset(s), s, !v.fold.ascii, words); bad {
+		return check, pattern, b64, true
 	}
+	v.raw = append(v.raw[:0], s...)
 	v.b64.each(v.raw, func(d []byte) bool {
-		check, pattern, bad = v.scanBytes(d, &v.lower2)
+		ds := unsafe.String(unsafe.SliceData(d), len(d))
+		k := v.fold.keyBytes(d)
+		check, pattern, _, bad = v.scanText(k, ds, !v.fold.ascii, words)
 		return bad
 	})
 	return check, pattern, bad, bad
 }
 
-func (v *Verifier) scanBytes(b []byte, scratch *[]byte) (Check, string, bool) {
-	*scratch = lowerInto(*scratch, b)
-	if p, ok := v.forbid.find(*scratch); ok {
-		return CheckForbidden, p, true
+// scanText runs the matchers over key, the matching form of raw, and the
+// patterns over raw and, when normalization may have changed more than
+// letter case (folded), over key.
+func (v *Verifier) scanText(key []byte, raw string, folded, words bool) (Check, string, bool, bool) {
+	if p, enc, ok := v.forbid.find(key); ok {
+		return CheckForbidden, p, enc, true
 	}
-	if p, ok := v.words.find(*scratch); ok {
-		return CheckAliasOriginal, p, true
+	if p, _, ok := v.b64short.find(key); ok {
+		return CheckForbidden, p, true, true
 	}
-	for _, p := range v.pol.patterns {
-		if p.re.Match(b) {
-			return CheckPattern, p.name, true
+	if p, _, ok := v.pathm.find(key); ok {
+		return CheckForbidden, p, false, true
+	}
+	if words {
+		if p, _, ok := v.words.find(key); ok {
+			return CheckAliasOriginal, p, false, true
 		}
 	}
-	return "", "", false
+	for _, p := range v.pol.patterns {
+		if p.re.MatchString(raw) || (folded && p.re.Match(key)) {
+			return CheckPattern, p.name, false, true
+		}
+	}
+	return "", "", false, false
 }
 
 // derivationColumns finds the columns a pair or token is built from.
@@ -573,7 +634,7 @@ func (v *Verifier) checkDerivation(rec arrow.RecordBatch, name string, cl Class,
 		} else {
 			v.buf = v.tokens.AppendPair(v.buf[:0], parents[i], procs[i])
 		}
-		if got != sweepBytes(v.pol, v.sweepMemo, v.buf) {
+		if got != sweepBytes(v.pol, v.fold, v.sweepMemo, v.buf) {
 			return &LeakError{Column: name, Row: i, Check: CheckDerivation, Pattern: what}
 		}
 		prev, prevGot = i, got
@@ -584,14 +645,17 @@ func (v *Verifier) checkDerivation(rec arrow.RecordBatch, name string, cl Class,
 // sweepBytes returns the sweep of b through a memo keyed by b. Without
 // sweep entries it returns a string that aliases b (valid until b
 // changes), which is all the callers need.
-func sweepBytes(pol *compiledPolicy, memo map[string]string, b []byte) string {
+func sweepBytes(pol *compiledPolicy, f *folder, memo map[string]string, b []byte) string {
 	if len(pol.sweep) == 0 {
 		return unsafeString(b)
 	}
 	if s, ok := memo[string(b)]; ok {
 		return s
 	}
-	s, _ := pol.sweepString(string(b))
+	s, changed := pol.sweepString(f, string(b))
+	if changed {
+		s = toNFC(s)
+	}
 	if len(memo) >= memoLimit {
 		clear(memo)
 	}

@@ -24,7 +24,7 @@ func benchSet(b *testing.B) *Set {
 	for i := range 61 {
 		rows = append(rows, row(int64(1000+20*i), int64(1003+20*i), "T1", string(rune('a'+i%26))+string(rune('a'+i/26))))
 	}
-	set, err := Load(strings.NewReader(csvOf(rows...)))
+	set, err := Load(strings.NewReader(csvOf(rows...)), WithTechniquePattern(nil))
 	if err != nil {
 		b.Fatal(err)
 	}

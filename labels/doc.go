@@ -13,7 +13,12 @@
 // print alike compare alike. [Load] rejects a file with an unparseable time,
 // a window whose end is not after its start, a repeated (technique_id,
 // trial) pair, a missing or repeated column, a row with the wrong number of
-// fields or an empty technique_id or trial; every problem is reported as a
+// fields, an empty technique_id or trial, or a technique_id not of the form
+// [TechniqueIDPattern] (an ATT&CK technique or sub-technique such as T1083
+// or T1059.004, or a chain id of the card's form, CHAIN.CAP01: the id
+// reaches the shards' technique_id column and the data card, so free text
+// has no place in it; [WithTechniquePattern] sets another form). Every
+// problem is reported as a
 // [*LineError] naming its line, all of them at once (joined with
 // errors.Join), each wrapping one of the sentinel errors so that callers can
 // use errors.Is and errors.As.
@@ -21,6 +26,13 @@
 // Windows may overlap; Load does not merge them but reports each
 // overlapping pair through [Set.Overlaps], because the labeling rule below
 // gives an overlap a meaning that is easy to overlook.
+//
+// A release publishes the documented columns only ([ReleaseColumns]:
+// start_ts, end_ts, technique_id, trial, tactic, technique_name):
+// [Set.WriteRelease] writes them, in file order, and leaves out any other
+// column (an operator's notes). Tactic, technique_name and trial remain
+// free text; a release checks the written file for leaks like every
+// other (package anonymize, Verifier.VerifyFile).
 //
 // # The labeling rule
 //

@@ -26,6 +26,9 @@ var (
 	ErrDuplicateWindow = errors.New("duplicate (technique_id, trial)")
 	// ErrEmptyValue: technique_id or trial is empty.
 	ErrEmptyValue = errors.New("empty required value")
+	// ErrTechniqueID: a technique_id does not match the technique pattern
+	// (TechniqueIDPattern, or WithTechniquePattern's).
+	ErrTechniqueID = errors.New("not a technique id of the allowed form")
 	// ErrSyntax: the CSV reader rejected the input. Quotes are read
 	// leniently (as Python's csv module does), so malformed quoting usually
 	// surfaces as ErrFieldCount instead.

@@ -119,3 +119,24 @@ func ExampleTally() {
 	// | Discovery | 1 | 1 | 0 | 0 |
 	// | Initial Access | 1 | 1 | 1 | 2 |
 }
+
+// A labels file with an operator's notes is released with the documented
+// columns only.
+func ExampleSet_WriteRelease() {
+	set, err := labels.Load(strings.NewReader(`technique_id,trial,start_ts,end_ts,tactic,notes
+T1082,1,2026-04-19T21:50:42.982Z,2026-04-19T21:50:45.831Z,Discovery,"ran from jdoe's laptop"
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := set.WriteRelease(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+	// A free-text technique id is refused.
+	_, err = labels.Load(strings.NewReader("start_ts,end_ts,technique_id,trial\n2026-04-19T21:00:00Z,2026-04-19T21:00:01Z,see notes,1\n"))
+	fmt.Println(err)
+	// Output:
+	// start_ts,end_ts,technique_id,trial,tactic
+	// 2026-04-19T21:50:42.982Z,2026-04-19T21:50:45.831Z,T1082,1,Discovery
+	// labels: line 2: technique_id "see notes": not a technique id of the allowed form: want T1234, T1234.567 or CHAIN.NAME01
+}

@@ -17,9 +17,13 @@ const sampleCSV = `start_ts,end_ts,technique_id,trial,tactic,technique_name
 2026-04-19T21:49:47.696Z,2026-04-19T21:49:50.739Z,T1222.002,1,Defense Evasion,"File and Directory Permissions Modification: Linux, Mac"
 `
 
+// anyTechnique accepts the short made-up technique ids (T1, OUTER) of the
+// tests of everything but technique ids.
+var anyTechnique = WithTechniquePattern(nil)
+
 func mustLoad(t *testing.T, s string) *Set {
 	t.Helper()
-	set, err := Load(strings.NewReader(s))
+	set, err := Load(strings.NewReader(s), anyTechnique)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -147,7 +151,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			set, err := Load(strings.NewReader(c.in))
+			set, err := Load(strings.NewReader(c.in), anyTechnique)
 			if set != nil || err == nil {
 				t.Fatalf("Load = %v, %v; want error", set, err)
 			}
@@ -174,7 +178,7 @@ func TestLoadReportsAllErrors(t *testing.T) {
 		"bad,2026-01-01T00:00:01Z,T1,2\n" +
 		"2026-01-01T00:00:05Z,2026-01-01T00:00:04Z,T1,3\n" +
 		"2026-01-01T00:00:06Z,2026-01-01T00:00:07Z,T1,1\n"
-	_, err := Load(strings.NewReader(in))
+	_, err := Load(strings.NewReader(in), anyTechnique)
 	var lines []int
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 		var le *LineError
@@ -199,7 +203,7 @@ func TestLoadFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("start_ts,end_ts,technique_id,trial\nx,2026-01-01T00:00:01Z,T1,1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadFile(path)
+	_, err := LoadFile(path, anyTechnique)
 	if want := path + `:2: start_ts "x": unparseable timestamp`; err == nil || err.Error() != want {
 		t.Errorf("LoadFile error = %v, want %q", err, want)
 	}

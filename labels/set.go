@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -79,6 +80,30 @@ type Set struct {
 	shift    uint
 }
 
+// TechniqueIDPattern is the form a technique_id must have unless
+// [WithTechniquePattern] says otherwise: an ATT&CK technique (T1083) or
+// sub-technique (T1059.004), or a chain of the card's form (CHAIN.CAP01:
+// upper-case letters, then digits). A free-text id (a note, a host name)
+// would reach the shards' technique_id column and the data card.
+const TechniqueIDPattern = `^(?:T[0-9]{4}(?:\.[0-9]{3})?|CHAIN\.[A-Z]{1,16}[0-9]{1,4})$`
+
+var defaultTechniqueID = regexp.MustCompile(TechniqueIDPattern)
+
+// LoadOption configures [Load] and [LoadFile].
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	technique *regexp.Regexp // nil: any non-empty id
+}
+
+// WithTechniquePattern replaces [TechniqueIDPattern]: every technique_id
+// must match re as a whole (anchor it with ^ and $; a match of part of
+// the id is rejected). nil accepts any non-empty id, for labels of your
+// own scheme that no release publishes.
+func WithTechniquePattern(re *regexp.Regexp) LoadOption {
+	return func(o *loadOptions) { o.technique = re }
+}
+
 // Load reads a labels file (CSV with a header) and validates it. On
 // validation failure it returns a nil Set and every problem found, each a
 // [*LineError], joined with errors.Join.
@@ -86,19 +111,27 @@ type Set struct {
 // Column names are matched after trimming spaces and a UTF-8 byte order
 // mark; values are kept verbatim (times are parsed as they are, so a
 // padded time is an error, as in the reference). Quotes are read leniently,
-// as Python's csv module does. Blank lines are skipped.
-func Load(r io.Reader) (*Set, error) {
-	return load(r, "")
+// as Python's csv module does. Blank lines are skipped. Every
+// technique_id must match [TechniqueIDPattern] (see
+// [WithTechniquePattern]).
+func Load(r io.Reader, opts ...LoadOption) (*Set, error) {
+	return load(r, "", opts)
 }
 
 // LoadFile is [Load] for a file; errors name the file and line.
-func LoadFile(path string) (*Set, error) {
+func LoadFile(path string, opts ...LoadOption) (*Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
 	defer f.Close()
-	return load(bufio.NewReader(f), path)
+	return load(bufio.NewReader(f), path, opts)
+}
+
+// wholeMatch reports whether re matches all of s.
+func wholeMatch(re *regexp.Regexp, s string) bool {
+	loc := re.FindStringIndex(s)
+	return loc != nil && loc[0] == 0 && loc[1] == len(s)
 }
 
 // ParseTime parses a time with the event-time rules, e.g. a train/test
@@ -111,7 +144,11 @@ func ParseTime(s string) (int64, error) {
 	return ns, nil
 }
 
-func load(r io.Reader, name string) (*Set, error) {
+func load(r io.Reader, name string, opts []LoadOption) (*Set, error) {
+	o := loadOptions{technique: defaultTechniqueID}
+	for _, f := range opts {
+		f(&o)
+	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // we check counts ourselves, to report lines
 	cr.LazyQuotes = true
@@ -210,6 +247,13 @@ func load(r io.Reader, name string) (*Set, error) {
 		}
 		if w.TechniqueID == "" {
 			errs = append(errs, lineErr(line, ColTechniqueID, "", ErrEmptyValue))
+			okRow = false
+		} else if o.technique != nil && !wholeMatch(o.technique, w.TechniqueID) {
+			want := "want T1234, T1234.567 or CHAIN.NAME01"
+			if o.technique != defaultTechniqueID {
+				want = "want a match of " + o.technique.String()
+			}
+			errs = append(errs, lineErr(line, ColTechniqueID, w.TechniqueID, fmt.Errorf("%w: %s", ErrTechniqueID, want)))
 			okRow = false
 		}
 		if w.Trial == "" {

@@ -167,6 +167,7 @@ func (c *blockCache) store(raw []byte, p *Process, fieldErrors int) {
 		s.Value = strings.Clone(s.Value)
 	}
 	q.Flags = strings.Clone(q.Flags)
+	ownK8s(q)
 	for _, l := range []*Opt[[]string]{&q.CapPermitted, &q.CapEffective, &q.CapInheritable} {
 		l.Value = slices.Clone(l.Value)
 		for i := range l.Value {

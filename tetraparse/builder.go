@@ -48,6 +48,10 @@ func (p *Parser) NewBuilder(name string) (*Builder, error) {
 func (b *Builder) AddLine(line []byte) bool {
 	before := b.s.rows.rows
 	b.lines++
+	if m := b.s.p.cfg.MaxLineBytes; m > 0 && len(line) > m {
+		b.s.longLine(b.name, b.lines, int64(len(line)))
+		return false
+	}
 	b.s.line(line, b.name, b.lines)
 	return b.added(before)
 }
@@ -61,6 +65,7 @@ func (b *Builder) AddLine(line []byte) bool {
 // An Event not made by Decode has no parse tree: its kp_* columns are null
 // and it counts in Stats.ExtractionFailures. An error that is not a
 // *DecodeError, or a nil event without an error, counts as a JSON error.
+// Config.MaxLineBytes does not apply: the caller has decoded the line.
 // AddEvent does not keep ev.
 func (b *Builder) AddEvent(ev *Event, err error) bool {
 	s := b.s
@@ -129,7 +134,11 @@ func (b *Builder) Rows() Rows { return Rows{b.s.rows} }
 func (b *Builder) Reset() { b.s.rows.discard() }
 
 // Stats returns the counters of the lines added so far.
-func (b *Builder) Stats() Stats { return b.s.stats }
+func (b *Builder) Stats() Stats {
+	st := b.s.stats.clone()
+	st.Selection = b.s.p.sel.text
+	return st
+}
 
 // Close drops pending rows, adds the Builder's counters to the Parser's
 // and returns its buffers to the Parser. The Builder must not be used

@@ -15,19 +15,39 @@ import (
 
 // Config configures a Parser. The zero Config parses with the reference's
 // rules and schema 1.1: any non-host PID namespace, host events dropped,
-// events without a process block dropped, no sentinel windows.
+// events without a PID-namespace inum dropped, events without a process
+// block dropped, no sentinel windows, lines of at most
+// DefaultMaxLineBytes.
 type Config struct {
 	// Definitions gives the raw schema and the kprobe extraction table;
 	// nil means schema.Default().
 	Definitions *schema.Definitions
-	// TargetInums are the PID-namespace inums to keep; empty keeps every
-	// non-host namespace.
+	// TargetInums are the PID-namespace inums to keep, as in the
+	// reference's container filter; empty keeps every non-host namespace.
+	// It cannot be combined with Select or KeepWithoutNamespace.
 	TargetInums []uint64
+	// Select, when not empty, replaces TargetInums: an event is kept when
+	// any of these selectors matches its process (see Selector; within a
+	// selector every field set must match). Events no selector matches are
+	// dropped as DropNotSelected; Stats.SelectedBy counts the events each
+	// selector took. The host and inum rules below apply first.
+	Select []Selector
 	// KeepHostNamespace keeps events whose PID namespace is the host's
 	// (the reference drops them).
 	KeepHostNamespace bool
+	// KeepWithoutNamespace keeps events whose process carries no
+	// PID-namespace inum (the reference drops them as
+	// drop_container_filter_no_inum). Tetragon writes namespaces only when
+	// it runs with process namespaces enabled, so without them every event
+	// looks like this, and host and container events cannot be told apart:
+	// use Select on pod or container fields to pick a Kubernetes target.
+	// The rows of such events are built as the reference would have built
+	// them had its filter let them through (their namespace columns are
+	// null, is_host false); Stats.KeptWithoutNamespace counts them.
+	KeepWithoutNamespace bool
 	// KeepWithoutProcess keeps events without a process block (the
-	// reference drops them); such events bypass the container filter.
+	// reference drops them); such events bypass the container filter and
+	// the selectors.
 	KeepWithoutProcess bool
 	// Sentinels are time windows whose events are dropped; both bounds are
 	// inclusive, as in the reference.
@@ -50,9 +70,21 @@ type Config struct {
 	// and Records on a regular file or an in-memory reader, keep whole
 	// batches.
 	MaxDelay time.Duration
-	// MaxLineBytes bounds the length of one line (0: unlimited). A longer
-	// line stops the file with an error.
+	// MaxLineBytes bounds the length of one line in bytes (0:
+	// DefaultMaxLineBytes; negative: unlimited, so memory grows with the
+	// longest line). A longer line is counted in Stats.LinesTooLong and
+	// reported to OnLineError; its bytes are read on to the next line end
+	// without being kept, so no input (an endless stream without a line
+	// end, a gzip bomb) holds more than about MaxLineBytes per file being
+	// parsed.
 	MaxLineBytes int
+	// SkipBadFiles makes Files go on past a file that cannot be opened or
+	// read to the end (missing, unreadable, a directory, a corrupt or
+	// truncated gzip stream) without yielding its *FileError: the failure
+	// is recorded in Stats.FailedFiles. The rows read before the failure
+	// are kept, as the reference keeps them. By default the *FileError is
+	// yielded (and recorded).
+	SkipBadFiles bool
 	// Workers is the number of files parsed in parallel by Files
 	// (default GOMAXPROCS).
 	Workers int
@@ -74,6 +106,15 @@ type Config struct {
 	// way. It is called from the goroutine parsing the file.
 	OnLineError func(*LineError)
 }
+
+// DefaultMaxLineBytes is the line length limit of a zero
+// Config.MaxLineBytes: 16 MiB, thousands of times the size of a Tetragon
+// event.
+const DefaultMaxLineBytes = 16 << 20
+
+// ErrLineTooLong is wrapped by the LineError of a line longer than
+// Config.MaxLineBytes.
+var ErrLineTooLong = errors.New("tetraparse: line longer than the maximum line length")
 
 // Order is the output order of Parser.Files.
 type Order uint8
@@ -152,7 +193,7 @@ type LineError struct {
 	Line int64  // 1-based line number
 	// Column is the 1-based byte column of a syntax error, 0 otherwise.
 	Column int
-	Err    error // a *DecodeError
+	Err    error // a *DecodeError, or an error wrapping ErrLineTooLong
 }
 
 // Error renders file:line[:column]: reason.
@@ -163,7 +204,7 @@ func (e *LineError) Error() string {
 	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 }
 
-// Unwrap returns the underlying *DecodeError.
+// Unwrap returns the underlying error.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // FileError reports a file that could not be opened or read to the end:

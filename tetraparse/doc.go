@@ -14,7 +14,8 @@
 //  3. events without a process block are dropped;
 //  4. the container filter drops host-namespace events, events without a
 //     PID-namespace inum, and events of other PID namespaces than the
-//     targets (empty targets: every non-host namespace);
+//     targets (empty targets: every non-host namespace); see "Selecting
+//     the target" for what a Config can change here;
 //  5. events inside a sentinel window (inclusive bounds) are dropped;
 //     events whose time does not parse are kept with a null event_time;
 //  6. the row is built: process and parent blocks, procfs-walk tagging
@@ -23,15 +24,46 @@
 //     table, and the compact JSON of every kprobe's arguments.
 //
 // [Stats] accounts for every line: lines read = blank + kept + dropped +
-// JSON errors + structure errors, checked by [Stats.Check].
+// JSON errors + structure errors + over-long lines, checked by
+// [Stats.Check].
+//
+// # Selecting the target
+//
+// The reference keeps the events of its target PID namespaces
+// (Config.TargetInums), and drops events without a PID-namespace inum.
+// Tetragon writes namespaces only when run with process namespaces enabled;
+// on Kubernetes it writes pod metadata instead (process.pod,
+// process.docker). Config.Select replaces the inum targets with
+// [Selector]s: PID-namespace inum, pod namespace, pod name, pod labels
+// (a subset: the pod may carry more), container id. Within a selector
+// every field set must match; an event is kept when any selector matches
+// (its outcome is counted in Stats.SelectedBy or as DropNotSelected).
+// Config.KeepWithoutNamespace keeps events without a PID-namespace inum:
+// host and container events cannot be told apart there, so it is meant to
+// be used with pod or container selectors. Events kept this way are built
+// into rows, and encode, exactly as the reference would build them had its
+// filter let them through (their namespace columns are null, is_host
+// false; no feature reads them). Stats.Selection describes the rules in
+// force, for stats files and data cards.
+//
+// # Inputs
 //
 // Inputs are an io.Reader ([Parser.Records]) or files ([Parser.Files]:
-// ".gz" names are gunzipped, other names read as is, several files in
-// parallel). [Inputs] expands directories of rotated export files. Lines
-// may be of any length. Output is a stream of record batches in the raw
-// schema of package schema, in file order (the reference's) or in global
-// event-time order ([TimeOrder], an external merge sort with bounded
-// memory).
+// ".gz" names are gunzipped as Python's gzip module reads them, zero
+// padding and several members included; other names are read as is;
+// several files in parallel). [ExpandInputs] expands directories into
+// their Tetragon export files (*.log, *.json, *.jsonl, rotated and
+// gzip'd) and lists the entries it skipped. A file that cannot be opened
+// or read to the end yields a [FileError], or with Config.SkipBadFiles is
+// only recorded in Stats.FailedFiles. Lines are limited to
+// Config.MaxLineBytes (16 MiB by default): a longer line is counted and
+// skipped without being held in memory, so an endless line or a gzip bomb
+// costs no more memory than the limit. [Stats.MostlyUnreadable] tells an
+// input that is mostly not Tetragon export.
+//
+// Output is a stream of record batches in the raw schema of package
+// schema, in file order (the reference's) or in global event-time order
+// ([TimeOrder], an external merge sort with bounded memory).
 //
 // Records on a stream that can block (a pipe, a socket) is prompt: it
 // emits the rows it has whenever the reader has nothing more to deliver,

@@ -79,6 +79,11 @@ type Process struct {
 	CapPermitted, CapEffective, CapInheritable Opt[[]string]
 	NS                                         Namespaces
 	Creds                                      Credentials
+	// Pod is the Kubernetes pod block and Docker the container id prefix
+	// Tetragon writes as process.docker. A Parser decodes them only when
+	// its selectors read them.
+	Pod    Opt[Pod]
+	Docker Opt[string]
 }
 
 // Namespaces holds the namespace inums; Time only carries is_host.
@@ -207,6 +212,10 @@ type decoder struct {
 	skipArgs, skipReturn bool
 	procBuf              [2]Process
 	capBufs              [2][3][]string
+	labelBufs            [2][]PodLabel
+	// skipK8s leaves Process.Pod and Docker unset (a Parser without pod
+	// selectors).
+	skipK8s bool
 	// blocks remembers recently decoded process blocks by their bytes (see
 	// blockCache); nil disables it.
 	blocks *blockCache
@@ -477,8 +486,13 @@ func (d *decoder) process(p *Process, n int32, body string, isProcess bool) {
 	caps := &d.capBufs[bi]
 	*p = Process{}
 	f := procFields{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+	pod, docker := int32(-1), int32(-1)
 	d.members(n, func(key string, v int32) {
 		switch key {
+		case "pod":
+			pod = v
+		case "docker":
+			docker = v
 		case "exec_id":
 			f.execID = v
 		case "parent_exec_id":
@@ -513,6 +527,9 @@ func (d *decoder) process(p *Process, n int32, body string, isProcess bool) {
 			f.creds = v
 		}
 	})
+	if !d.skipK8s {
+		d.k8s(p, pod, docker, bi)
+	}
 	block := "parent"
 	if isProcess {
 		block = "process"

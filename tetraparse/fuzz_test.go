@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -103,7 +104,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			b.Close()
 		}
-		if fmt.Sprint(viaLine) != fmt.Sprint(viaEvent) || stLine != stEvent {
+		if fmt.Sprint(viaLine) != fmt.Sprint(viaEvent) || !reflect.DeepEqual(stLine, stEvent) {
 			t.Fatalf("AddEvent(Decode(line)) differs from AddLine(line):\n%v %+v\n%v %+v", viaLine, stLine, viaEvent, stEvent)
 		}
 	})

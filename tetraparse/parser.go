@@ -1,16 +1,18 @@
 package tetraparse
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,6 +38,7 @@ type Parser struct {
 	defs    *schema.Definitions
 	schema  *arrow.Schema // of the batches: the raw schema or its projection
 	targets map[uint64]bool
+	sel     *selection
 	mu      sync.Mutex
 	stats   Stats
 	// streams holds idle streams: their column buffers and block cache,
@@ -63,13 +66,19 @@ func New(cfg Config) (*Parser, error) {
 	if cfg.Allocator == nil {
 		cfg.Allocator = memory.DefaultAllocator
 	}
+	if cfg.MaxLineBytes == 0 {
+		cfg.MaxLineBytes = DefaultMaxLineBytes
+	}
+	sel, err := newSelection(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	for i, w := range cfg.Sentinels {
 		if w.End < w.Start {
 			return nil, fmt.Errorf("tetraparse: sentinel window %d (%s) ends before it starts", i, w.Label)
 		}
 	}
-	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}}
-	var err error
+	p := &Parser{cfg: cfg, defs: cfg.Definitions, targets: map[uint64]bool{}, sel: sel}
 	if p.schema, err = project(p.defs.RawSchema(), cfg.Columns, cfg.Order); err != nil {
 		return nil, err
 	}
@@ -115,11 +124,16 @@ func project(raw *arrow.Schema, cols []string, order Order) (*arrow.Schema, erro
 	return arrow.NewSchema(fields, &md), nil
 }
 
-// Stats returns the counters accumulated so far.
+// Stats returns the counters accumulated so far, and the selection in
+// force.
 func (p *Parser) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stats
+	st := p.stats.clone()
+	st.Selection = p.sel.text
+	// Files fail in parallel: sorted, the list is the same on every run.
+	slices.SortStableFunc(st.FailedFiles, func(a, b FailedFile) int { return strings.Compare(a.File, b.File) })
+	return st
 }
 
 func (p *Parser) addStats(s *Stats) {
@@ -151,6 +165,7 @@ func (p *Parser) newStream() (*stream, error) {
 	s.dec.blocks = newBlockCache()
 	s.dec.skipArgs = !p.schema.HasField("kprobe_args_json")
 	s.dec.skipReturn = true
+	s.dec.skipK8s = !p.sel.needK8s
 	return s, nil
 }
 
@@ -223,7 +238,7 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 			st.DroppedByReason[DropHostNamespace]++
 			return
 		}
-		if !pid.InumPresent {
+		if !pid.InumPresent && !cfg.KeepWithoutNamespace {
 			st.DroppedByReason[DropNoInum]++
 			return
 		}
@@ -236,6 +251,9 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 				st.DroppedByReason[DropWrongInum]++
 				return
 			}
+		}
+		if s.p.sel.active() && !s.p.sel.admit(ev.Process, st) {
+			return
 		}
 	}
 	if !ev.Time.Valid {
@@ -269,6 +287,9 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 	st.FieldErrors += int64(ev.FieldErrors)
 	s.rows.appendRow(ev, cfg.NodeName, file, lineNo, s.x)
 	st.KeptByKind[ev.Kind]++
+	if ev.Process != nil && !ev.Process.NS.PID.InumPresent {
+		st.KeptWithoutNamespace++
+	}
 	if ev.Kind == KindExec && ev.Process != nil && ev.Process.FlagProcFS {
 		st.ProcfsWalkTagged++
 	}
@@ -277,6 +298,13 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 func (s *stream) structureError(file string, lineNo int64, err *DecodeError) {
 	s.stats.StructureErrors++
 	s.report(file, lineNo, err)
+}
+
+// longLine counts a line longer than Config.MaxLineBytes.
+func (s *stream) longLine(file string, lineNo, n int64) {
+	s.stats.LinesRead++
+	s.stats.LinesTooLong++
+	s.report(file, lineNo, fmt.Errorf("%w: %d bytes, the maximum is %d", ErrLineTooLong, n, s.p.cfg.MaxLineBytes))
 }
 
 func (s *stream) report(file string, lineNo int64, err error) {
@@ -317,6 +345,10 @@ func (s *stream) parse(r io.Reader, name string, prompt bool, emit func(arrow.Re
 		line, ok := lr.next()
 		if !ok {
 			break
+		}
+		if lr.long {
+			s.longLine(name, lr.line(), lr.longLen)
+			continue
 		}
 		before := s.rows.rows
 		s.line(line, name, lr.line())
@@ -380,8 +412,9 @@ func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, 
 // Files parses files (".gz" names are gunzipped, any other name is read as
 // is) with up to Config.Workers in parallel, in Config.Order. A file that
 // cannot be opened or read to the end yields a *FileError at its place in
-// the order, after the rows read before the failure, and parsing goes on
-// with the next file.
+// the order, after the rows read before the failure (with
+// Config.SkipBadFiles it is only recorded in Stats.FailedFiles), and
+// parsing goes on with the next file.
 func (p *Parser) Files(paths []string) iter.Seq2[arrow.RecordBatch, error] {
 	if p.cfg.Order == TimeOrder {
 		return p.timeOrder(paths)
@@ -484,8 +517,9 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 	}
 	r, closeFn, err := openInput(path, p.cfg.OnRead)
 	if err != nil {
-		s.stats.FilesFailed++
-		send(item{err: &FileError{File: path, Err: err}})
+		if fe := s.fileFailed(&FileError{File: path, Err: err}); fe != nil {
+			send(item{err: fe})
+		}
 		return
 	}
 	defer closeFn()
@@ -495,21 +529,41 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 		return send(item{rec: rec})
 	})
 	if err != nil && err != errStopped {
-		s.stats.FilesFailed++
 		var fe *FileError
 		if errors.As(err, &fe) {
 			fe.File = path
+		} else {
+			fe = &FileError{File: path, Err: err}
 		}
-		send(item{err: err})
+		if fe := s.fileFailed(fe); fe != nil {
+			send(item{err: fe})
+		}
 	}
 }
 
-// openInput opens a file, gunzipping names that end in ".gz"; onRead, when
-// set, sees the bytes read from the file.
+// fileFailed counts and records a failed file, and returns the error to
+// yield (nil under Config.SkipBadFiles).
+func (s *stream) fileFailed(fe *FileError) error {
+	s.stats.FilesFailed++
+	s.stats.FailedFiles = append(s.stats.FailedFiles, FailedFile{File: fe.File, Lines: fe.Lines, Reason: fe.Err.Error()})
+	if s.p.cfg.SkipBadFiles {
+		return nil
+	}
+	return fe
+}
+
+// openInput opens a file, gunzipping names that end in ".gz" as Python's
+// gzip module reads them (see gzipReader); onRead, when set, sees the bytes
+// read from the file. A directory is refused at once, as Python's open
+// refuses it.
 func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
 	}
 	var r io.Reader = f
 	if onRead != nil {
@@ -518,11 +572,7 @@ func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	if !strings.HasSuffix(path, ".gz") {
 		return r, f.Close, nil
 	}
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("gzip: %w", err)
-	}
+	zr := newGzipReader(r)
 	return zr, func() error { zr.Close(); return f.Close() }, nil
 }
 

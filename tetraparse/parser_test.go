@@ -134,27 +134,45 @@ func TestGzipAndTruncatedGzip(t *testing.T) {
 	require.GreaterOrEqual(t, int64(rows), 5000+fe.Lines-1)
 }
 
+// TestHugeLine: a 32 MiB line is parsed whole without a limit; under the
+// default limit (16 MiB) it is one over-long line, counted and reported,
+// and the next line is parsed.
 func TestHugeLine(t *testing.T) {
 	arg := strings.Repeat("A", 32<<20)
 	line := `{"process_exec":{"process":{"exec_id":"big","arguments":"` + arg + `","ns":{"pid":{"inum":1}}}},"time":"2026-04-19T10:00:00Z"}`
 	in := "\n" + line + "\n" + `{"process_exit":{"process":{"exec_id":"big","ns":{"pid":{"inum":1}}}}}` + "\n"
-	p, err := New(Config{})
-	require.NoError(t, err)
-	var got int
-	for rec, err := range p.Records(strings.NewReader(in), "huge.json") {
+	for _, limit := range []int{-1, 0} {
+		var lineErrs []*LineError
+		p, err := New(Config{MaxLineBytes: limit, OnLineError: func(e *LineError) { lineErrs = append(lineErrs, e) }})
 		require.NoError(t, err)
-		args := rec.Column(rec.Schema().FieldIndices("proc_arguments")[0])
-		for i := range int(rec.NumRows()) {
-			if !args.IsNull(i) {
-				require.Len(t, goldentest.Cell(args, i), len(arg)+2)
+		var got int
+		for rec, err := range p.Records(strings.NewReader(in), "huge.json") {
+			require.NoError(t, err)
+			args := rec.Column(rec.Schema().FieldIndices("proc_arguments")[0])
+			for i := range int(rec.NumRows()) {
+				if !args.IsNull(i) {
+					require.Len(t, goldentest.Cell(args, i), len(arg)+2)
+				}
+				got++
 			}
-			got++
 		}
+		st := p.Stats()
+		require.NoError(t, st.Check())
+		require.EqualValues(t, 3, st.LinesRead)
+		require.EqualValues(t, 1, st.Blank)
+		if limit < 0 {
+			require.Equal(t, 2, got)
+			require.Zero(t, st.LinesTooLong)
+			require.Empty(t, lineErrs)
+			continue
+		}
+		require.Equal(t, 1, got)
+		require.EqualValues(t, 1, st.LinesTooLong)
+		require.Len(t, lineErrs, 1)
+		require.ErrorIs(t, lineErrs[0], ErrLineTooLong)
+		require.EqualValues(t, 2, lineErrs[0].Line)
+		require.Contains(t, lineErrs[0].Error(), fmt.Sprintf("huge.json:2: %v: %d bytes", ErrLineTooLong, len(line)))
 	}
-	require.Equal(t, 2, got)
-	st := p.Stats()
-	require.EqualValues(t, 3, st.LinesRead)
-	require.EqualValues(t, 1, st.Blank)
 }
 
 func TestFileOrderIsDeterministicAcrossWorkers(t *testing.T) {

@@ -2,7 +2,9 @@ package tetraparse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // DropReason says why a parsed line did not become a row.
@@ -23,6 +25,10 @@ const (
 	DropWrongInum
 	// DropSentinel: the event time falls inside a sentinel window.
 	DropSentinel
+	// DropNotSelected: no selector of Config.Select matches the event
+	// (tested after the namespace rules, before the sentinel windows; the
+	// reference has no selectors).
+	DropNotSelected
 	numDropReasons
 )
 
@@ -33,6 +39,7 @@ var dropNames = [numDropReasons]string{
 	DropNoInum:         "drop_container_filter_no_inum",
 	DropWrongInum:      "drop_container_filter_wrong_inum",
 	DropSentinel:       "drop_sentinel_interval",
+	DropNotSelected:    "drop_not_selected",
 }
 
 // String returns the reference's counter name, such as "drop_no_process".
@@ -45,10 +52,11 @@ func (r DropReason) String() string {
 
 // Stats accounts for every input line. For any input,
 //
-//	LinesRead == Blank + Kept + Dropped + JSONErrors + StructureErrors
+//	LinesRead == Blank + Kept + Dropped + JSONErrors + StructureErrors + LinesTooLong
 //
 // where Kept and Dropped are the sums of KeptByKind and DroppedByReason.
-// The other counters describe kept rows and do not take part in the sum.
+// The other counters describe kept rows, selection outcomes or files, and
+// do not take part in the sum.
 type Stats struct {
 	FilesRead   int64
 	FilesFailed int64
@@ -82,6 +90,55 @@ type Stats struct {
 	UnparseableTimes int64
 	// ProcfsWalkTagged counts kept process_exec rows tagged is_procfs_walk.
 	ProcfsWalkTagged int64
+	// LinesTooLong counts lines longer than Config.MaxLineBytes, skipped
+	// unread (the reference has no limit).
+	LinesTooLong int64
+	// KeptWithoutNamespace counts kept rows whose process carries no
+	// PID-namespace inum (Config.KeepWithoutNamespace): host or container
+	// cannot be told apart for them.
+	KeptWithoutNamespace int64
+	// SelectedBy counts, for each selector of Config.Select, the events it
+	// was the first to match (they may still fall in a sentinel window);
+	// events no selector matches are DroppedByReason[DropNotSelected].
+	// Empty without selectors.
+	SelectedBy []int64
+	// FailedFiles names the files counted in FilesFailed and why they
+	// failed; Parser.Stats sorts them by File.
+	FailedFiles []FailedFile
+	// Selection describes the rules that chose the target events
+	// (reference filter or selectors, and which events without a
+	// namespace, host namespace or process are kept), as Parser.Stats
+	// reports it, for stats files and data cards.
+	Selection string
+}
+
+// FailedFile is an input file that could not be opened or read to the end.
+type FailedFile struct {
+	// File is the path given to Parser.Files.
+	File string `json:"file"`
+	// Lines is the number of lines read (and counted) before the failure.
+	Lines int64 `json:"lines_read"`
+	// Reason is the cause: the FileError's Err (an open error names the
+	// path again).
+	Reason string `json:"reason"`
+}
+
+// Errors returns the number of lines that could not be read as an event:
+// JSON errors, structure errors and over-long lines.
+func (s *Stats) Errors() int64 { return s.JSONErrors + s.StructureErrors + s.LinesTooLong }
+
+// Unreadable returns the number of lines that hold no Tetragon event of
+// any kind: the Errors, and JSON values that are not an event (a number,
+// a string, an object without a known event key), as a README or a CSV
+// file read as export gives.
+func (s *Stats) Unreadable() int64 { return s.Errors() + s.WrongKinds[KindUnknown] }
+
+// MostlyUnreadable reports whether more than half of the non-blank lines
+// are Unreadable: the input is most likely not Tetragon export (a wrong
+// file or directory, a corrupt capture). A corpus builder should refuse
+// such a build, like one without rows, unless told otherwise.
+func (s *Stats) MostlyUnreadable() bool {
+	return 2*s.Unreadable() > s.LinesRead-s.Blank
 }
 
 // Kept returns the number of rows produced.
@@ -105,15 +162,16 @@ func (s *Stats) Dropped() int64 {
 // Check verifies the accounting invariant and returns an error naming the
 // difference when it does not hold.
 func (s *Stats) Check() error {
-	sum := s.Blank + s.Kept() + s.Dropped() + s.JSONErrors + s.StructureErrors
+	sum := s.Blank + s.Kept() + s.Dropped() + s.JSONErrors + s.StructureErrors + s.LinesTooLong
 	if sum != s.LinesRead {
-		return fmt.Errorf("tetraparse: stats do not add up: lines_read %d != blank %d + kept %d + dropped %d + json errors %d + structure errors %d (= %d)",
-			s.LinesRead, s.Blank, s.Kept(), s.Dropped(), s.JSONErrors, s.StructureErrors, sum)
+		return fmt.Errorf("tetraparse: stats do not add up: lines_read %d != blank %d + kept %d + dropped %d + json errors %d + structure errors %d + too long %d (= %d)",
+			s.LinesRead, s.Blank, s.Kept(), s.Dropped(), s.JSONErrors, s.StructureErrors, s.LinesTooLong, sum)
 	}
 	return nil
 }
 
-// Add accumulates o into s.
+// Add accumulates o into s. FailedFiles are appended; a Selection
+// differing from s's is joined to it with " | ".
 func (s *Stats) Add(o *Stats) {
 	s.FilesRead += o.FilesRead
 	s.FilesFailed += o.FilesFailed
@@ -132,6 +190,30 @@ func (s *Stats) Add(o *Stats) {
 	s.FieldErrors += o.FieldErrors
 	s.UnparseableTimes += o.UnparseableTimes
 	s.ProcfsWalkTagged += o.ProcfsWalkTagged
+	s.LinesTooLong += o.LinesTooLong
+	s.KeptWithoutNamespace += o.KeptWithoutNamespace
+	if len(s.SelectedBy) < len(o.SelectedBy) {
+		s.SelectedBy = append(s.SelectedBy, make([]int64, len(o.SelectedBy)-len(s.SelectedBy))...)
+	}
+	for i, n := range o.SelectedBy {
+		s.SelectedBy[i] += n
+	}
+	s.FailedFiles = append(s.FailedFiles, o.FailedFiles...)
+	switch {
+	case o.Selection == "" || o.Selection == s.Selection:
+	case s.Selection == "":
+		s.Selection = o.Selection
+	case !slices.Contains(strings.Split(s.Selection, " | "), o.Selection):
+		s.Selection += " | " + o.Selection
+	}
+}
+
+// clone returns a copy of s that shares no slice with it.
+func (s *Stats) clone() Stats {
+	c := *s
+	c.SelectedBy = slices.Clone(s.SelectedBy)
+	c.FailedFiles = slices.Clone(s.FailedFiles)
+	return c
 }
 
 // Reference returns the counters under the reference parser's names, with
@@ -139,7 +221,8 @@ func (s *Stats) Add(o *Stats) {
 // counts lines_kept, kept_<event type>, each drop_* reason, errors_json_parse,
 // errors_extraction (structure errors plus extraction failures),
 // unparseable_event_time, tagged_procfs_walk_execs, files_read and
-// files_failed. It has no counter for blank lines or field errors.
+// files_failed. It has no counter for blank lines, field errors, over-long
+// lines or selection outcomes.
 func (s *Stats) Reference() map[string]int64 {
 	m := map[string]int64{
 		"files_read":               s.FilesRead,
@@ -155,7 +238,9 @@ func (s *Stats) Reference() map[string]int64 {
 		m["kept_"+k.String()] = s.KeptByKind[k]
 	}
 	for r := DropReason(0); r < numDropReasons; r++ {
-		m[r.String()] = s.DroppedByReason[r]
+		if r != DropNotSelected {
+			m[r.String()] = s.DroppedByReason[r]
+		}
 	}
 	for k, v := range m {
 		if v == 0 {
@@ -166,7 +251,8 @@ func (s *Stats) Reference() map[string]int64 {
 }
 
 // Map returns every counter, zero or not, under stable snake_case names,
-// for stats.json files.
+// for stats.json files; SelectedBy[i] is "selected_by_selector_<i+1>".
+// FailedFiles and Selection are not counters: write them beside it.
 func (s *Stats) Map() map[string]int64 {
 	m := s.Reference()
 	for _, k := range []string{"files_read", "files_failed", "lines_read", "lines_kept", "errors_json_parse", "unparseable_event_time", "tagged_procfs_walk_execs"} {
@@ -176,8 +262,13 @@ func (s *Stats) Map() map[string]int64 {
 	m["errors_structure"] = s.StructureErrors
 	m["extraction_failures"] = s.ExtractionFailures
 	m["field_errors"] = s.FieldErrors
+	m["errors_line_too_long"] = s.LinesTooLong
+	m["kept_without_namespace"] = s.KeptWithoutNamespace
+	for i, n := range s.SelectedBy {
+		m[fmt.Sprintf("selected_by_selector_%d", i+1)] = n
+	}
 	for r := DropReason(0); r < numDropReasons; r++ {
-		m[r.String()] += 0
+		m[r.String()] = s.DroppedByReason[r]
 	}
 	for k := KindExec; k <= KindKprobe; k++ {
 		m["kept_"+k.String()] += 0
