@@ -22,13 +22,19 @@ func canBlock(r io.Reader) bool {
 	return true
 }
 
-// promptChunk is the size of one read of a promptReader.
-const promptChunk = 64 << 10
+// promptChunk is the size of one read of a promptReader, and
+// promptBuffers the number of chunks it has at most: one being read into,
+// one ready, one being parsed.
+const (
+	promptChunk   = 64 << 10
+	promptBuffers = 3
+)
 
 // promptReader reads r on a goroutine of its own, so that the parser can
 // tell when the next read would wait for input: Read then calls onBlock
-// first (which emits the partial batch) and only then waits. It holds at
-// most three chunks.
+// first (which emits the partial batch) and only then waits. Its chunks
+// go round between the two goroutines, so it holds at most promptBuffers
+// of them and allocates none after the first.
 type promptReader struct {
 	chunks  chan chunk  // read by the goroutine, in order
 	free    chan []byte // chunks given back for reuse
@@ -47,7 +53,7 @@ type chunk struct {
 func newPromptReader(r io.Reader, onBlock func() error) *promptReader {
 	p := &promptReader{
 		chunks:  make(chan chunk, 1),
-		free:    make(chan []byte, 2),
+		free:    make(chan []byte, promptBuffers),
 		done:    make(chan struct{}),
 		onBlock: onBlock,
 	}
@@ -58,12 +64,22 @@ func newPromptReader(r io.Reader, onBlock func() error) *promptReader {
 // run reads r until it fails or ends, or until stop.
 func (p *promptReader) run(r io.Reader) {
 	defer close(p.chunks)
+	made := 0
 	for {
 		var buf []byte
 		select {
 		case buf = <-p.free:
 		default:
-			buf = make([]byte, promptChunk)
+			if made < promptBuffers {
+				buf = make([]byte, promptChunk)
+				made++
+				break
+			}
+			select {
+			case buf = <-p.free:
+			case <-p.done:
+				return
+			}
 		}
 		n, err := r.Read(buf[:cap(buf)])
 		select {
@@ -84,13 +100,6 @@ func (p *promptReader) Read(dst []byte) (int, error) {
 		if p.err != nil {
 			return 0, p.err
 		}
-		if p.buf != nil {
-			select {
-			case p.free <- p.buf:
-			default:
-			}
-			p.buf = nil
-		}
 		var c chunk
 		var ok bool
 		select {
@@ -106,13 +115,27 @@ func (p *promptReader) Read(dst []byte) (int, error) {
 			continue
 		}
 		p.buf, p.cur, p.err = c.b, c.b, c.err
-		if len(c.b) == 0 && c.err == nil {
-			return 0, nil
+		if len(c.b) == 0 {
+			p.release()
+			if c.err == nil {
+				return 0, nil
+			}
 		}
 	}
 	n := copy(dst, p.cur)
 	p.cur = p.cur[n:]
+	if len(p.cur) == 0 {
+		p.release()
+	}
 	return n, nil
+}
+
+// release gives the current chunk back to the goroutine.
+func (p *promptReader) release() {
+	if p.buf != nil {
+		p.free <- p.buf // never blocks: free holds every chunk there is
+		p.buf = nil
+	}
 }
 
 // stop ends the goroutine once its read in progress returns (a read
