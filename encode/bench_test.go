@@ -2,10 +2,13 @@ package encode
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tetrahids/tetrahids/internal/synth"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
@@ -114,4 +117,134 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(benchEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// liveBench is the set-up of the per-event benchmarks: the first half of
+// the generated input seeds the graph (the training split), the second
+// half is the live stream, taken line by line and cycled through.
+type liveBench struct {
+	lines [][]byte
+	g     *lineage.Graph
+}
+
+func newLiveBench(b *testing.B) liveBench {
+	data := benchInput()
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte{'\n'}), []byte{'\n'})
+	cut := len(lines) / 2
+	p := benchParser(b, nil)
+	g := lineage.New()
+	for _, rec := range parseBench(b, p, bytes.Join(lines[:cut], []byte{'\n'})) {
+		if err := g.AddBatch(rec); err != nil {
+			b.Fatal(err)
+		}
+		rec.Release()
+	}
+	return liveBench{lines: lines[cut:], g: g}
+}
+
+// latencies records the time of each event in a ring, and reports the
+// median and 99th percentile of the last million.
+type latencies struct {
+	ns []int64
+	n  int
+}
+
+func newLatencies() *latencies { return &latencies{ns: make([]int64, 1<<20)} }
+
+func (l *latencies) add(d time.Duration) {
+	l.ns[l.n%len(l.ns)] = int64(d)
+	l.n++
+}
+
+func (l *latencies) report(b *testing.B) {
+	s := slices.Clone(l.ns[:min(l.n, len(l.ns))])
+	slices.Sort(s)
+	if len(s) == 0 {
+		return
+	}
+	b.ReportMetric(float64(s[len(s)/2]), "p50-ns")
+	b.ReportMetric(float64(s[len(s)*99/100]), "p99-ns")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkLiveEvent measures a live service's path on one goroutine: one
+// Tetragon line in, its Features out (Live.Line: decode, filter, graph
+// update and lookup, encode), with a graph seeded from a training split.
+// ns/op and B/op are per event; p50-ns and p99-ns are the distribution of
+// single events (each timed, which adds two clock reads).
+func BenchmarkLiveEvent(b *testing.B) {
+	lb := newLiveBench(b)
+	enc, err := New(nil, lb.g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := NewLive(p, enc, "live")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	lat := newLatencies()
+	var sink int64
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		line := lb.lines[i%len(lb.lines)]
+		i++
+		start := time.Now()
+		fs, err := l.Line(line)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k := range fs {
+			sink += fs[k].Codes()[0]
+		}
+		lat.add(time.Since(start))
+	}
+	lat.report(b)
+	_ = sink
+}
+
+// BenchmarkRecordsPlusEncodeOneLine measures what the live path replaces:
+// each line parsed by Parser.Records as a stream of its own and encoded
+// as a one-row Arrow batch (WithIncrementalLineage), a feature read from
+// the Arrow column.
+func BenchmarkRecordsPlusEncodeOneLine(b *testing.B) {
+	lb := newLiveBench(b)
+	enc, err := New(nil, lb.g, WithIncrementalLineage())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer enc.Release()
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	col := enc.Schema().FieldIndices("f_event_type")[0]
+	lat := newLatencies()
+	var sink int64
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		line := lb.lines[i%len(lb.lines)]
+		i++
+		start := time.Now()
+		for raw, err := range p.Records(bytes.NewReader(line), "live") {
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, err := enc.Encode(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink += int64(out.Column(col).(*array.Uint8).Value(0))
+			out.Release()
+		}
+		lat.add(time.Since(start))
+	}
+	lat.report(b)
+	_ = sink
 }

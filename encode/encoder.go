@@ -13,6 +13,7 @@ import (
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // ErrColumn reports a raw batch that lacks a column the definitions need,
@@ -40,15 +41,16 @@ type options struct {
 	mem         memory.Allocator
 	hashCache   int
 	workers     int
+	maxProcs    int
 }
 
-// WithIncrementalLineage makes Encode add each batch's processes to the
-// lineage graph before encoding it: the streaming mode for live services.
-// Without it (the reference's batch mode) the caller builds the graph from
-// all input, seeds first, before encoding. The two agree whenever a
-// process's exec event arrives no later than the batch of its first child
-// event; they differ for a child encoded before its parent was seen (the
-// batch mode finds the parent, the streaming mode reports it missing).
+// WithIncrementalLineage makes Encode and EncodeRows add each batch's
+// processes to the lineage graph before encoding it: the streaming mode
+// (Live always works so). Without it (the reference's batch mode) the
+// caller builds the graph from all input, seeds first, before encoding.
+// The two agree for every event whose parent and ancestors came no later
+// than its batch; the package documentation ("Lineage: batch and live
+// semantics") says what differs for the others.
 func WithIncrementalLineage() Option { return func(o *options) { o.incremental = true } }
 
 // WithAllocator sets the Arrow allocator of the encoded batches.
@@ -61,6 +63,16 @@ func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.me
 // that. For a program with idle cores, such as a corpus build whose other
 // stages are done.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// WithMaxProcesses bounds the per-process state the Encoder carries from
+// event to event (each process's previous event time, behind
+// delta_t_prev_ns) to about n processes, for services that run
+// indefinitely; the default keeps every process, as the reference does.
+// The state is kept in two generations of n/2 processes: a process not
+// seen while n/2 others were added loses its previous time, so its next
+// event gets a null delta_t_prev_ns, as a process's first event does.
+// Pair it with lineage.WithMaxProcesses on the graph.
+func WithMaxProcesses(n int) Option { return func(o *options) { o.maxProcs = max(n, 0) } }
 
 // WithHashCacheSize bounds the number of distinct hash inputs whose digest
 // is remembered, per hashed column (default 1<<20; 0 keeps the default,
@@ -86,6 +98,7 @@ type Encoder struct {
 	inputOrder []*rawInput
 	scratch    []*vec // the recipes' working vecs
 	prev       map[string]*int64
+	prevOld    map[string]*int64 // the older generation, with WithMaxProcesses
 	stats      Stats
 	// pending, undo and added are the current batch's changes to stats
 	// and prev, applied or undone when the batch is done.
@@ -101,6 +114,22 @@ type Encoder struct {
 	arena    []byte
 	cwdCache map[string]string
 	rawCols  map[string]arrow.Array
+	// The raw inputs derive and the graph read, and derive's scratch.
+	derivedIn struct {
+		eventType, execID, binary, cwd, kfn, daddr, dport, etime, start *rawInput
+		kpPaths                                                         []*rawInput
+	}
+	lineageIn [5]*rawInput // in lineage.Columns' order
+	kpPaths   []*vec
+	kpEq      [][]bool
+	// The per-row path (EncodeRows): whether the current rows come from a
+	// tetraparse.Rows view, the view's schema and the positions of the
+	// inputs in it, the lineage answers, and the Features layout.
+	fromRows   bool
+	rowsSchema *arrow.Schema
+	rowsIdx    []int
+	lin        []lineage.BatchRow
+	lay        *layout
 }
 
 // New returns an Encoder for defs (schema.Default() when nil) that resolves
@@ -132,6 +161,7 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	}
 	e.schema = defs.EncodedSchema()
 	e.rawSchema = defs.RawSchema()
+	e.lay = newLayout(defs, e.schema)
 	e.inputs = map[string]*rawInput{}
 	for i, c := range defs.Encoded.Columns {
 		p, err := e.compile(&defs.Encoded.Columns[i], e.schema.Field(i).Type)
@@ -158,10 +188,19 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 			}
 		}
 	}
-	for _, name := range lineage.Columns() {
-		if _, err := e.raw(name); err != nil {
+	for k, name := range lineage.Columns() {
+		ri, err := e.raw(name)
+		if err != nil {
 			return nil, fmt.Errorf("encode: %w", err)
 		}
+		e.lineageIn[k] = ri
+	}
+	d := &e.derivedIn
+	d.eventType, d.execID, d.binary, d.cwd = e.inputs["event_type"], e.inputs["proc_exec_id"], e.inputs["proc_binary"], e.inputs["proc_cwd"]
+	d.kfn, d.daddr, d.dport = e.inputs["kprobe_function_name"], e.inputs["kp_sock_daddr"], e.inputs["kp_sock_dport"]
+	d.etime, d.start = e.inputs["event_time"], e.inputs["proc_start_time"]
+	for _, c := range t.PathCategory.KprobePaths {
+		d.kpPaths = append(d.kpPaths, e.inputs[c])
 	}
 	return e, nil
 }
@@ -185,6 +224,18 @@ func (e *Encoder) Schema() *arrow.Schema { return e.schema }
 // Graph returns the lineage graph the encoder reads.
 func (e *Encoder) Graph() *lineage.Graph { return e.g }
 
+// CodeColumns names the elements of Features.Codes: the model's embedding
+// inputs, in schema order.
+func (e *Encoder) CodeColumns() []string { return e.lay.columns(e.lay.codes) }
+
+// FloatColumns names the elements of Features.Floats: the flags and plain
+// values among the model inputs, in schema order.
+func (e *Encoder) FloatColumns() []string { return e.lay.columns(e.lay.floats) }
+
+// StringColumns names the elements of Features.Strings: the side string
+// columns, in schema order.
+func (e *Encoder) StringColumns() []string { return e.lay.columns(e.lay.strs) }
+
 // Tokens returns the encoder's token formatter.
 func (e *Encoder) Tokens() *Tokens { return e.tokens }
 
@@ -198,12 +249,13 @@ func (e *Encoder) Stats() Stats { return e.stats }
 func (e *Encoder) Release() {
 	vecs := e.d.all()
 	for _, ri := range e.inputOrder {
-		ri.arr = nil
+		ri.arr, ri.col = nil, tetraparse.RowsColumn{}
 		vecs = append(vecs, &ri.v)
 	}
 	for _, v := range append(vecs, e.scratch...) {
 		clear(v.s[:cap(v.s)])
 	}
+	clear(e.lin[:cap(e.lin)])
 	e.gen++ // nothing cached refers to the last batch any more
 }
 
@@ -286,7 +338,7 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 			return nil, fmt.Errorf("encode: lineage: %w", err)
 		}
 	}
-	e.n = int(raw.NumRows())
+	e.n, e.fromRows = int(raw.NumRows()), false
 	e.gen++
 	var (
 		lin    []lineage.BatchRow
@@ -345,6 +397,7 @@ func (e *Encoder) Encode(raw arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	e.pending.Rows = int64(e.n)
 	e.stats.add(&e.pending)
+	e.age()
 	return array.NewRecordBatch(e.schema, cols, int64(e.n)), nil
 }
 
@@ -361,6 +414,14 @@ func (e *Encoder) rollback() {
 	}
 	for _, id := range e.added {
 		delete(e.prev, id)
+	}
+}
+
+// age starts a new generation of per-process times when the current one
+// holds half the WithMaxProcesses bound, dropping the older one.
+func (e *Encoder) age() {
+	if n := e.opts.maxProcs; n > 0 && len(e.prev) >= max(1, n/2) {
+		e.prevOld, e.prev = e.prev, make(map[string]*int64, len(e.prev))
 	}
 }
 
@@ -443,14 +504,15 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 // port categories, token and pair, lineage and time deltas.
 func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	t := &e.defs.Tables
-	col := func(name string) *vec { return e.get(e.inputs[name]) }
-	eventType, execID, binary, cwd := col("event_type"), col("proc_exec_id"), col("proc_binary"), col("proc_cwd")
-	kfn, daddr, dport := col("kprobe_function_name"), col("kp_sock_daddr"), col("kp_sock_dport")
-	etime, start := col("event_time"), col("proc_start_time")
-	var kpPaths []*vec
-	for _, c := range t.PathCategory.KprobePaths {
-		kpPaths = append(kpPaths, col(c))
+	in := &e.derivedIn
+	eventType, execID, binary, cwd := e.get(in.eventType), e.get(in.execID), e.get(in.binary), e.get(in.cwd)
+	kfn, daddr, dport := e.get(in.kfn), e.get(in.daddr), e.get(in.dport)
+	etime, start := e.get(in.etime), e.get(in.start)
+	kpPaths := e.kpPaths[:0]
+	for _, ri := range in.kpPaths {
+		kpPaths = append(kpPaths, e.get(ri))
 	}
+	e.kpPaths = kpPaths
 	e.arena = e.arena[:0]
 	d := &e.d
 	d.reset(n)
@@ -462,10 +524,11 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	idEq := execID.equalRuns()
 	var lastPrev *int64
 	lastPrevRow := -1
-	kpEq := make([][]bool, len(kpPaths))
-	for k, v := range kpPaths {
-		kpEq[k] = v.equalRuns()
+	kpEq := e.kpEq[:0]
+	for _, v := range kpPaths {
+		kpEq = append(kpEq, v.equalRuns())
 	}
+	e.kpEq = kpEq
 	var last struct {
 		procBase, cwdNorm, action, object, cat, ip string
 		tokenIn                                    [6]string
@@ -577,6 +640,15 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 			prev, ok := lastPrev, lastPrev != nil && lastPrevRow == i-1 && idEq[i]
 			if !ok {
 				prev, ok = e.prev[id]
+			}
+			if !ok && e.prevOld != nil {
+				// Back into the current generation: a process in use
+				// stays. (A rollback leaves it there, which changes
+				// nothing but its generation.)
+				if prev, ok = e.prevOld[id]; ok {
+					delete(e.prevOld, id)
+					e.prev[strings.Clone(id)] = prev
+				}
 			}
 			lastPrevRow = i
 			if ok {

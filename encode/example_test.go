@@ -1,58 +1,117 @@
 package encode_test
 
 import (
+	"bufio"
 	"fmt"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tetrahids/tetrahids/encode"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
+// exampleLines is a bash shell that runs curl, which connects out and
+// opens a file in /tmp, then one line that is not JSON.
+var exampleLines = strings.Join([]string{
+	`{"process_exec":{"process":{"exec_id":"YmFzaA==","pid":4100,"uid":1000,"binary":"/usr/bin/bash","cwd":"/home/dev","flags":"execve","start_time":"2026-04-19T21:47:00Z","ns":{"pid":{"inum":4026533329}}}},"time":"2026-04-19T21:47:00.001Z"}`,
+	`{"process_exec":{"process":{"exec_id":"c2g=","parent_exec_id":"YmFzaA==","pid":4242,"uid":1000,"binary":"/usr/bin/curl","arguments":"-fsSL https://example.invalid/x.sh -o /tmp/x.sh","cwd":"/home/dev","flags":"execve clone","start_time":"2026-04-19T21:48:02Z","ns":{"pid":{"inum":4026533329}}},"parent":{"exec_id":"YmFzaA==","binary":"/usr/bin/bash","uid":1000}},"time":"2026-04-19T21:48:02.001Z"}`,
+	`{"process_kprobe":{"process":{"exec_id":"c2g=","parent_exec_id":"YmFzaA==","pid":4242,"uid":1000,"binary":"/usr/bin/curl","cwd":"/home/dev","ns":{"pid":{"inum":4026533329}}},"function_name":"tcp_connect","policy_name":"network-monitor","action":"KPROBE_ACTION_POST","args":[{"sock_arg":{"family":"AF_INET","daddr":"140.82.112.3","dport":443}}]},"time":"2026-04-19T21:48:02.150Z"}`,
+	`{"process_kprobe":{"process":{"exec_id":"c2g=","parent_exec_id":"YmFzaA==","pid":4242,"uid":1000,"binary":"/usr/bin/curl","cwd":"/home/dev","ns":{"pid":{"inum":4026533329}}},"function_name":"fd_install","policy_name":"file-monitor","action":"KPROBE_ACTION_POST","args":[{"int_arg":3},{"file_arg":{"path":"/tmp/x.sh"}}]},"time":"2026-04-19T21:48:02.400Z"}`,
+	`not json`,
+}, "\n")
+
+// A live service: Tetragon lines in (here from a string; a service reads
+// its stdin or a socket the same way), each event's features out at once.
+// The graph would be seeded with the training split's (lineage.ReadFrom).
 func Example() {
-	lines := strings.Join([]string{
-		`{"process_exec":{"process":{"exec_id":"c2g=","parent_exec_id":"YmFzaA==","pid":4242,"uid":1000,"binary":"/usr/bin/curl","arguments":"-fsSL https://example.invalid/x.sh -o /tmp/x.sh","cwd":"/home/dev","flags":"execve clone","start_time":"2026-04-19T21:48:02Z","ns":{"pid":{"inum":4026533329}}},"parent":{"exec_id":"YmFzaA==","binary":"/usr/bin/bash","uid":1000}},"time":"2026-04-19T21:48:02.001Z"}`,
-		`{"process_kprobe":{"process":{"exec_id":"c2g=","pid":4242,"uid":1000,"binary":"/usr/bin/curl","cwd":"/home/dev","ns":{"pid":{"inum":4026533329}}},"function_name":"tcp_connect","policy_name":"network-monitor","action":"KPROBE_ACTION_POST","args":[{"sock_arg":{"family":"AF_INET","daddr":"140.82.112.3","dport":443}}]},"time":"2026-04-19T21:48:02.150Z"}`,
-		`{"process_kprobe":{"process":{"exec_id":"c2g=","pid":4242,"uid":1000,"binary":"/usr/bin/curl","cwd":"/home/dev","ns":{"pid":{"inum":4026533329}}},"function_name":"fd_install","policy_name":"file-monitor","action":"KPROBE_ACTION_POST","args":[{"int_arg":3},{"file_arg":{"path":"/tmp/x.sh"}}]},"time":"2026-04-19T21:48:02.400Z"}`,
-	}, "\n")
 	defs := schema.Default()
-	p, _ := tetraparse.New(tetraparse.Config{NodeName: "prox1"})
-	enc, _ := encode.New(defs, lineage.New(), encode.WithIncrementalLineage())
-	defer enc.Release()
-	show := []string{"f_action_family", "f_path_category", "f_dst_ip_category", "f_dst_port_category", "f_kp_fd_install_path_sensitivity"}
-	for raw, err := range p.Records(strings.NewReader(lines), "example.json") {
+	enc, _ := encode.New(defs, lineage.New())
+	p, _ := tetraparse.New(tetraparse.Config{TargetInums: []uint64{4026533329}, NodeName: "prox1", Columns: enc.RawColumns()})
+	live, _ := encode.NewLive(p, enc, "stdin")
+	defer live.Close()
+
+	fmt.Println(len(enc.CodeColumns()), "codes,", len(enc.FloatColumns()), "floats,", len(enc.StringColumns()), "strings")
+	sc := bufio.NewScanner(strings.NewReader(exampleLines))
+	for sc.Scan() {
+		feats, err := live.Line(sc.Bytes())
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		out, err := enc.Encode(raw)
+		for _, f := range feats { // the line's event; none for a dropped line
+			family, _ := f.Value("f_action_family")
+			label, _ := defs.Label("f_action_family", int(family.Int))
+			depth, _ := f.Value("f_lineage_depth")
+			token, _ := f.Value("token")
+			fmt.Printf("line %d: %s depth %d %s codes[:4]=%v\n", f.Line(), label, depth.Int, token.Str, f.Codes()[:4])
+		}
+	}
+	st := live.Stats()
+	fmt.Println(st.String())
+	// Output:
+	// 33 codes, 9 floats, 11 strings
+	// line 1: PROC_EXEC depth 0 PROC_EXEC:unknown->bash codes[:4]=[0 12 6 1]
+	// line 2: PROC_EXEC depth 1 PROC_EXEC:bash->curl codes[:4]=[0 12 6 1]
+	// line 3: NET_CONNECT depth 1 NET_CONNECT:curl:PUBLIC:WEB codes[:4]=[2 3 3 0]
+	// line 4: FILE_OPEN depth 1 FILE_OPEN:curl:TEMP_STAGING codes[:4]=[2 0 0 0]
+	// errors_json_parse=1 kept_process_exec=2 kept_process_kprobe=2 lines_kept=4 lines_read=5
+}
+
+// The JSON form of a row, for a model served in another language.
+func ExampleFeatures_AppendJSON() {
+	enc, _ := encode.New(nil, nil)
+	p, _ := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	live, _ := encode.NewLive(p, enc, "stdin")
+	defer live.Close()
+	line := strings.SplitN(exampleLines, "\n", 2)[0]
+	feats, _ := live.Line([]byte(line))
+	js := feats[0].AppendJSON(nil)
+	fmt.Println(string(js[:120]), "…")
+	// Output:
+	// {"event_time":1776635220001000000,"proc_exec_id":"YmFzaA==","proc_pid":4100,"f_event_type":0,"f_kprobe_function":12,"f_k …
+}
+
+// A batch: raw Arrow batches from a Parser, encoded Arrow batches out, the
+// graph built from all of them first as the corpus is.
+func ExampleEncoder_Encode() {
+	defs := schema.Default()
+	probe, _ := encode.New(defs, nil)
+	p, _ := tetraparse.New(tetraparse.Config{NodeName: "prox1", Columns: probe.RawColumns()})
+	g := lineage.New()
+	var raw []arrow.RecordBatch
+	for rec, err := range p.Records(strings.NewReader(exampleLines), "example.json") {
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		token := out.Column(out.Schema().FieldIndices("token")[0])
-		for i := range int(out.NumRows()) {
-			fmt.Print(token.ValueStr(i))
-			for _, name := range show {
-				code, _ := strconvAtoi(out.Column(out.Schema().FieldIndices(name)[0]).ValueStr(i))
-				label, _ := defs.Label(name, code)
-				fmt.Printf(" %s=%d(%s)", strings.TrimPrefix(name, "f_"), code, label)
-			}
-			fmt.Println()
+		rec.Retain() // kept past the loop body
+		raw = append(raw, rec)
+		g.AddBatch(rec)
+	}
+	enc, _ := encode.New(defs, g)
+	for _, rec := range raw {
+		out, err := enc.Encode(rec)
+		rec.Release()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		family := out.Column(out.Schema().FieldIndices("f_action_family")[0]).(*array.Uint8)
+		pair := out.Column(out.Schema().FieldIndices("parent_child_pair")[0]).(*array.String)
+		for i := range family.Len() {
+			label, _ := defs.Label("f_action_family", int(family.Value(i)))
+			fmt.Printf("%s %q\n", label, pair.Value(i))
 		}
 		out.Release()
 	}
 	// Output:
-	// PROC_EXEC:bash->curl action_family=0(PROC_EXEC) path_category=5(USR_BIN) dst_ip_category=5(NONE) dst_port_category=6(NONE) kp_fd_install_path_sensitivity=7(NONE)
-	// NET_CONNECT:curl:PUBLIC:WEB action_family=2(NET_CONNECT) path_category=7(USER_HOME) dst_ip_category=4(PUBLIC) dst_port_category=1(WEB) kp_fd_install_path_sensitivity=7(NONE)
-	// FILE_OPEN:curl:TEMP_STAGING action_family=6(FILE_OPEN) path_category=2(TEMP_STAGING) dst_ip_category=5(NONE) dst_port_category=6(NONE) kp_fd_install_path_sensitivity=1(STAGING)
-}
-
-func strconvAtoi(s string) (int, error) {
-	n := 0
-	_, err := fmt.Sscan(s, &n)
-	return n, err
+	// PROC_EXEC "->bash"
+	// PROC_EXEC "bash->curl"
+	// NET_CONNECT "bash->curl"
+	// FILE_OPEN "bash->curl"
 }
 
 // A service that only encodes builds just the raw columns the Encoder

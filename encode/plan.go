@@ -8,6 +8,7 @@ import (
 	"github.com/tetrahids/tetrahids/internal/deflate"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // colPlan is one encoded column compiled from its recipe. Per batch it
@@ -42,6 +43,7 @@ type rawInput struct {
 	typ  arrow.DataType
 	kind kind
 	arr  arrow.Array
+	col  tetraparse.RowsColumn // the source when the Encoder reads rows
 	v    vec
 	gen  uint64
 	err  error
@@ -85,8 +87,13 @@ func (e *Encoder) raw(name string) (*rawInput, error) {
 func (e *Encoder) get(ri *rawInput) *vec {
 	if ri.gen != e.gen {
 		ri.gen = e.gen
-		// bind has checked the type, which load supports.
-		ri.err = ri.v.load(ri.arr)
+		// bind and bindRows have checked the type, which load and
+		// loadRows support.
+		if e.fromRows {
+			ri.v.loadRows(ri.col, e.n)
+		} else {
+			ri.err = ri.v.load(ri.arr)
+		}
 	}
 	return &ri.v
 }

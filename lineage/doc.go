@@ -14,7 +14,7 @@
 // encode.New and never call it directly. Register the training split
 // before the test split ("train seeds test"), save a graph with WriteTo
 // and load it with ReadFrom, and bound it with WithMaxProcesses in a
-// service that runs for ever.
+// service that runs indefinitely.
 //
 // # The graph
 //
@@ -78,17 +78,36 @@
 // it is off by default, and the reference has no equivalent. When the
 // bound is exceeded, the least recently used processes are evicted, a
 // process being used when Add sees its exec_id as the event's process or
-// as the parent of a newly registered process. Eviction changes answers:
+// as the parent of a newly registered process. The processes kept are
+// closed under ancestry: a kept process keeps its registered ancestors,
+// however long they have been silent (a shell in use keeps its sshd and
+// init). Every structure of the graph stays proportional to the bound:
+// registered processes, placeholders (at most one per registration since
+// the last sweep), hash slots, arena bytes and basenames. Eviction
+// changes answers:
 //
-//   - The children of an evicted process see it as a missing parent: their
-//     depth shrinks, their root becomes the oldest surviving ancestor and
-//     MissingParent turns true; ParentBasename falls back to the event's
-//     parent_binary.
+//   - A process registering under an evicted parent sees it as a missing
+//     parent: its depth is shorter, its root is itself (or the oldest
+//     surviving ancestor) and MissingParent is true; ParentBasename falls
+//     back to the event's parent_binary.
 //   - An evicted process that shows up again registers afresh from its new
 //     row, so a conflict with its old registration is not counted.
 //
 // Exit events are not used to evict: a process's children keep running,
 // and keep needing its lineage, after it exits.
+//
+// A live service seeds its graph as the corpus did, with the training
+// split's graph (ReadFrom of the file the corpus builder writes), and
+// registers each event as it comes:
+//
+//	g := lineage.New(lineage.WithMaxProcesses(1 << 20))
+//	if _, err := g.ReadFrom(trainGraph); err != nil { ... }
+//	for ev := range events { g.Add(...); row := g.For(...) }
+//
+// With a bound, ReadFrom counts the loaded processes as used in file
+// order and evicts at once when the file holds more than the bound; the
+// seeded processes then age like the others, and those the stream keeps
+// using (as parents, or as ancestors of processes in use) stay.
 //
 // # Concurrency
 //

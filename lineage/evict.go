@@ -7,6 +7,12 @@ import (
 
 // evict drops the least recently used processes, down to the low-water
 // mark maxProcs - maxProcs/8, by rebuilding the table from the survivors.
+// The survivors are closed under ancestry: going from the most recently
+// used process down, each is kept together with its registered ancestors
+// (while they fit), so that an ancestor is never evicted before a
+// descendant that is kept, however long it has been silent (a session's
+// shell, its sshd, init). A process whose chain no longer fits is
+// skipped.
 //
 // Rebuilding, rather than deleting in place, is what actually returns the
 // memory: the exec_id strings live in shared arena blocks, and placeholders
@@ -28,7 +34,27 @@ func (g *Graph) evict() {
 	slices.SortFunc(live, func(a, b int32) int {
 		return cmp.Compare(g.seen[b], g.seen[a]) // most recent first
 	})
-	keep := live[:keepN]
+	kept := make([]bool, len(g.nodes))
+	inChain := make([]int32, len(g.nodes)) // 1 + the live index whose chain holds a node
+	keep := make([]int32, 0, keepN)
+	var chain []int32
+	for k, i := range live {
+		if len(keep) >= keepN {
+			break
+		}
+		chain = chain[:0]
+		for x := i; g.isRegistered(x) && !kept[x] && inChain[x] != int32(k+1); x = g.nodes[x].parent {
+			inChain[x] = int32(k + 1) // a cycle ends the chain
+			chain = append(chain, x)
+		}
+		if len(keep)+len(chain) > keepN {
+			continue
+		}
+		for _, x := range chain {
+			kept[x] = true
+		}
+		keep = append(keep, chain...)
+	}
 	slices.Sort(keep)
 
 	nt := newTable(len(keep)+len(keep)/8, true)

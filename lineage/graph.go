@@ -125,10 +125,11 @@ func WithCapacity(n int) Option {
 
 // WithMaxProcesses bounds the number of registered processes. When an Add
 // registers the process that exceeds n, the least recently used processes
-// are evicted in one sweep, down to n - n/8, so that the cost of the sweep
-// is amortized over many Adds. A process is used when Add sees its exec_id,
-// either as the row's process or as the parent of a newly registered
-// process; Lookup does not count, which keeps lookups read-only.
+// are evicted in one sweep, down to n - n/8 at most, so that the cost of
+// the sweep is amortized over many Adds. A process is used when Add sees
+// its exec_id, either as the row's process or as the parent of a newly
+// registered process; Lookup does not count, which keeps lookups
+// read-only. A kept process keeps its registered ancestors.
 //
 // Eviction changes answers: see the package documentation, "Bounded
 // memory". n <= 0 means unbounded, the default.

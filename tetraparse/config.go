@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tetrahids/tetrahids/internal/tstime"
@@ -62,6 +63,13 @@ type Config struct {
 	Columns []string
 	// BatchSize is the number of rows per record batch (default 65,536).
 	BatchSize int
+	// MaxDelay bounds how long a row of a stream waits in a partial batch
+	// (default 50 ms; negative: no bound). Records on a reader that can
+	// block (a pipe, a socket) also emits a partial batch whenever the
+	// reader has nothing to deliver; Builder.Due applies the bound; Files,
+	// and Records on a regular file or an in-memory reader, keep whole
+	// batches.
+	MaxDelay time.Duration
 	// MaxLineBytes bounds the length of one line in bytes (0:
 	// DefaultMaxLineBytes; negative: unlimited, so memory grows with the
 	// longest line). A longer line is counted in Stats.LinesTooLong and

@@ -65,6 +65,20 @@
 // schema, in file order (the reference's) or in global event-time order
 // ([TimeOrder], an external merge sort with bounded memory).
 //
+// Records on a stream that can block (a pipe, a socket) is prompt: it
+// emits the rows it has whenever the reader has nothing more to deliver,
+// and once a row has waited Config.MaxDelay (50 ms by default), so each
+// line of a slow stream reaches the consumer at once; files and
+// in-memory readers keep whole batches.
+//
+// A [Builder] takes lines, or events [Decode] has decoded, one at a time,
+// with the Parser's rules and code (the same rows and counters as
+// Records), for services that receive events one by one:
+// b.AddEvent(tetraparse.Decode(line)) builds the line's row without
+// parsing it again. Its pending rows leave as a record batch (Flush) or,
+// without Arrow, through a [Rows] view (what encode.Encoder.EncodeRows
+// reads).
+//
 // Config.Columns restricts the batches to the raw columns a consumer
 // reads (for an encoder, its RawColumns): every line is still decoded and
 // counted, only the other Arrow columns are not built.

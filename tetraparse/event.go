@@ -1,6 +1,7 @@
 package tetraparse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -49,6 +50,10 @@ type Event struct {
 	Kprobe Kprobe
 	// FieldErrors counts fields present with a value of the wrong type.
 	FieldErrors int
+
+	// src is the decoder state of a kprobe event returned by Decode: its
+	// argument tree, which the kprobe extraction of a Builder reads.
+	src *decoder
 }
 
 // Process is a process or parent block.
@@ -134,6 +139,13 @@ type DecodeError struct {
 	Err    error // ErrSyntax or ErrStructure
 	Offset int
 	Msg    string
+
+	// What Builder.AddEvent needs to count the line as the Parser would:
+	// whether the line was blank, and for a structure error the stage at
+	// which the reference meets it and the event decoded so far.
+	blank bool
+	stage stage
+	ev    *Event
 }
 
 // Error renders the kind of error, its byte offset when known, and the reason.
@@ -153,14 +165,25 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // corpus does not keep, or a non-object line, decodes without error with
 // Kind set accordingly (KindUnknown for non-objects).
 //
-// Decode never panics and keeps no reference to line.
+// Decode never panics and keeps no reference to line. A kprobe event
+// keeps the parse tree of its line (on a copy of the line), so that
+// [Builder.AddEvent] fills its kp_* columns without parsing it again.
 func Decode(line []byte) (*Event, error) {
-	var d decoder
+	d := new(decoder)
 	ev := new(Event)
-	if err := d.decode(ev, pystr.StripBytes(line), true); err != nil {
+	stripped := pystr.StripBytes(line)
+	if err := d.decode(ev, stripped, true); err != nil {
+		if de, ok := err.(*DecodeError); ok {
+			de.blank = len(stripped) == 0
+		}
 		return nil, err
 	}
+	if ev.Kind == KindKprobe {
+		d.doc.Rebase(bytes.Clone(stripped))
+		d.ev, ev.src = nil, d
+	}
 	if d.structErr != nil {
+		d.structErr.ev = ev
 		return nil, d.structErr
 	}
 	return ev, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -77,6 +78,34 @@ func FuzzDecode(f *testing.F) {
 			}
 		} else if s.stats.Kept() != 0 {
 			t.Fatal("kept rows but no batch")
+		}
+		// Decode's result through a Builder gives the row and counters
+		// of the line itself.
+		var viaLine, viaEvent []string
+		var stLine, stEvent Stats
+		for i, add := range []func(b *Builder) bool{
+			func(b *Builder) bool { return b.AddLine(line) },
+			func(b *Builder) bool { return b.AddEvent(Decode(line)) },
+		} {
+			b, err := p.NewBuilder("fuzz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(b)
+			var rows []string
+			if rec := b.Flush(); rec != nil {
+				rows = cells(rec)
+				rec.Release()
+			}
+			if i == 0 {
+				viaLine, stLine = rows, b.Stats()
+			} else {
+				viaEvent, stEvent = rows, b.Stats()
+			}
+			b.Close()
+		}
+		if fmt.Sprint(viaLine) != fmt.Sprint(viaEvent) || !reflect.DeepEqual(stLine, stEvent) {
+			t.Fatalf("AddEvent(Decode(line)) differs from AddLine(line):\n%v %+v\n%v %+v", viaLine, stLine, viaEvent, stEvent)
 		}
 	})
 }

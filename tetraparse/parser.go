@@ -13,12 +13,17 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/schema"
 )
+
+// defaultMaxDelay is Config.MaxDelay's default: short enough for a live
+// stream's consumer, long enough to batch the rows of a busy one.
+const defaultMaxDelay = 50 * time.Millisecond
 
 // Parser turns Tetragon JSON export into raw-table record batches.
 //
@@ -48,6 +53,9 @@ func New(cfg Config) (*Parser, error) {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 1 << 16
+	}
+	if cfg.MaxDelay == 0 {
+		cfg.MaxDelay = defaultMaxDelay
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -199,15 +207,24 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 		s.report(file, lineNo, err)
 		return
 	}
+	s.keep(ev, &s.dec, s.dec.structErr, s.dec.stage, file, lineNo)
+}
+
+// keep applies the reference's rules, in its order, to a decoded event
+// and appends its row if it passes them. structErr is the event's first
+// structure error (nil if none) and stage where the reference meets it; d
+// holds the event's parse tree, which the kprobe extraction reads (nil for
+// an event that has none).
+func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage, file string, lineNo int64) {
+	st := &s.stats
 	cfg := &s.p.cfg
-	if !ev.Kind.Kept() || s.dec.body < 0 {
+	if !ev.Kind.Kept() {
 		st.DroppedByReason[DropWrongEventType]++
 		st.WrongKinds[ev.Kind]++
 		return
 	}
-	d := &s.dec
-	if d.structErr != nil && d.stage == stageEnvelope {
-		s.structureError(file, lineNo)
+	if structErr != nil && stage == stageEnvelope {
+		s.structureError(file, lineNo, structErr)
 		return
 	}
 	if ev.Process == nil {
@@ -226,8 +243,8 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 			return
 		}
 		if len(s.p.targets) > 0 {
-			if d.structErr != nil && d.stage == stageInum {
-				s.structureError(file, lineNo)
+			if structErr != nil && stage == stageInum {
+				s.structureError(file, lineNo, structErr)
 				return
 			}
 			if !pid.Inum.Valid || !s.p.targets[pid.Inum.Value] {
@@ -249,18 +266,23 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 			}
 		}
 	}
-	if d.structErr != nil {
-		s.structureError(file, lineNo)
+	if structErr != nil {
+		s.structureError(file, lineNo, structErr)
 		return
 	}
-	if ev.Kind == KindKprobe && ev.Kprobe.FunctionName.Valid {
+	switch {
+	case ev.Kind != KindKprobe || !ev.Kprobe.FunctionName.Valid:
+		s.x.clear()
+	case d == nil:
+		// An Event that Decode did not make has no argument tree.
+		s.x.clear()
+		st.ExtractionFailures++
+	default:
 		_, fieldErrs, err := s.x.extract(d, ev.Kprobe.FunctionName.Value)
 		if err != nil {
 			st.ExtractionFailures++
 		}
 		st.FieldErrors += int64(fieldErrs)
-	} else {
-		s.x.clear()
 	}
 	st.FieldErrors += int64(ev.FieldErrors)
 	s.rows.appendRow(ev, cfg.NodeName, file, lineNo, s.x)
@@ -273,9 +295,9 @@ func (s *stream) line(raw []byte, file string, lineNo int64) {
 	}
 }
 
-func (s *stream) structureError(file string, lineNo int64) {
+func (s *stream) structureError(file string, lineNo int64, err *DecodeError) {
 	s.stats.StructureErrors++
-	s.report(file, lineNo, s.dec.structErr)
+	s.report(file, lineNo, err)
 }
 
 // longLine counts a line longer than Config.MaxLineBytes.
@@ -299,7 +321,24 @@ func (s *stream) report(file string, lineNo int64, err error) {
 
 // parse reads r to the end, emitting a batch every BatchSize rows. It
 // returns a *FileError when reading fails (the rows before are emitted).
-func (s *stream) parse(r io.Reader, name string, emit func(arrow.RecordBatch) bool) error {
+//
+// With prompt set (a reader that can block), it also emits the pending
+// rows before it waits for input and once the first of them has waited
+// Config.MaxDelay, so that each line of a slow stream reaches the consumer
+// at once.
+func (s *stream) parse(r io.Reader, name string, prompt bool, emit func(arrow.RecordBatch) bool) error {
+	maxDelay := time.Duration(-1)
+	var since time.Time
+	if prompt {
+		pr := newPromptReader(r, func() error {
+			if !s.emit(emit) {
+				return errStopped
+			}
+			return nil
+		})
+		defer pr.stop()
+		r, maxDelay = pr, s.p.cfg.MaxDelay
+	}
 	lr := newLineReader(r, s.p.cfg.MaxLineBytes)
 	batch := s.p.cfg.BatchSize
 	for {
@@ -311,14 +350,21 @@ func (s *stream) parse(r io.Reader, name string, emit func(arrow.RecordBatch) bo
 			s.longLine(name, lr.line(), lr.longLen)
 			continue
 		}
+		before := s.rows.rows
 		s.line(line, name, lr.line())
-		if s.rows.rows >= batch || s.rows.big {
-			if !s.emit(emit) {
-				return errStopped
+		due := s.rows.rows >= batch || s.rows.big
+		if maxDelay > 0 && s.rows.rows > 0 {
+			if before == 0 {
+				since = time.Now()
+			} else if !due {
+				due = time.Since(since) >= maxDelay
 			}
 		}
+		if due && !s.emit(emit) {
+			return errStopped
+		}
 	}
-	if !s.emit(emit) {
+	if lr.err == errStopped || !s.emit(emit) {
 		return errStopped
 	}
 	if lr.err != nil {
@@ -341,6 +387,13 @@ func (s *stream) emit(emit func(arrow.RecordBatch) bool) bool {
 // Records parses one stream. name is recorded in the _source_file column
 // (its base name). Read errors are yielded once, after the rows read
 // before them.
+//
+// On a reader that can block (anything but a regular file or an in-memory
+// reader), Records yields the rows it has whenever the reader has nothing
+// more to deliver, and once a row has waited Config.MaxDelay, so that each
+// line of a slow stream reaches the consumer at once; it reads r on a
+// goroutine of its own. If the loop stops early, a read in progress on
+// such a reader finishes in the background (closing the reader ends it).
 func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		s, err := p.getStream()
@@ -349,7 +402,7 @@ func (p *Parser) Records(r io.Reader, name string) iter.Seq2[arrow.RecordBatch, 
 			return
 		}
 		defer p.putStream(s)
-		err = s.parse(r, filepath.Base(name), func(rec arrow.RecordBatch) bool { return yield(rec, nil) })
+		err = s.parse(r, filepath.Base(name), canBlock(r), func(rec arrow.RecordBatch) bool { return yield(rec, nil) })
 		if err != nil && err != errStopped {
 			yield(nil, err)
 		}
@@ -471,7 +524,7 @@ func (p *Parser) parseFile(path string, ch chan<- item, done <-chan struct{}) {
 	}
 	defer closeFn()
 	s.stats.FilesRead++
-	err = s.parse(r, name, func(rec arrow.RecordBatch) bool {
+	err = s.parse(r, name, false, func(rec arrow.RecordBatch) bool {
 		rec.Retain()
 		return send(item{rec: rec})
 	})

@@ -305,7 +305,7 @@ func TestBlockCacheIsTransparent(t *testing.T) {
 				s.dec.blocks = nil
 			}
 			var rows []string
-			require.NoError(t, s.parse(bytes.NewReader(data), "x", func(rec arrow.RecordBatch) bool {
+			require.NoError(t, s.parse(bytes.NewReader(data), "x", false, func(rec arrow.RecordBatch) bool {
 				for i := range int(rec.NumRows()) {
 					row := ""
 					for c := range int(rec.NumCols()) {

@@ -88,6 +88,11 @@ func (d *Doc) Parse(data []byte) error {
 // Source returns the bytes the Doc was parsed from.
 func (d *Doc) Source() []byte { return d.src }
 
+// Rebase makes the Doc refer to src instead of the data it parsed; src must
+// hold the same bytes (a copy), so that every node stays valid. A Doc kept
+// beyond the life of its input is rebased on a copy of it.
+func (d *Doc) Rebase(src []byte) { d.src = src }
+
 func (d *Doc) push(k NodeKind, start, end int) int32 {
 	if d.validateOnly {
 		return -1

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/tetrahids/tetrahids/internal/npmath"
 )
 
 // Bootstrap configures the percentile-bootstrap confidence interval. The
@@ -171,15 +173,7 @@ func (r *ranking) resample(d *drawer) (auroc float64, ok bool) {
 }
 
 // quantile is numpy's default ("linear") percentile of sorted x at q in [0, 1].
-func quantile(x []float64, q float64) float64 {
-	h := q * float64(len(x)-1)
-	lo := math.Floor(h)
-	i := int(lo)
-	if i+1 >= len(x) {
-		return x[len(x)-1]
-	}
-	return x[i] + (h-lo)*(x[i+1]-x[i])
-}
+func quantile(x []float64, q float64) float64 { return npmath.Percentile64(x, q) }
 
 // drawer draws resamples: how often each of n positions is drawn in n
 // uniform draws with replacement.

@@ -1,6 +1,7 @@
 package eval_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
 	"strings"
@@ -73,4 +74,46 @@ func Example() {
 	// 95 % CI contains the AUROC: true
 	// T1059.004: 10 events, AUROC 0.561
 	// T1082: 10 events, AUROC 0.589
+}
+
+// The reference's eval payload, as JSON.
+func ExampleEvaluate() {
+	scores := []float64{0.1, 0.2, 0.9, 0.8, 0.7, 0.3, 0.2, 0.1, 0.2, 0.3}
+	isAttack := []bool{false, false, true, true, true, false, false, false, false, false}
+	technique := []string{"", "", "T1082", "T1082", "T1083", "", "", "", "", ""}
+	rep, err := eval.Evaluate(scores, isAttack, technique, eval.Options{
+		Bootstrap: eval.Bootstrap{Resamples: 100},
+		Windows:   &eval.Windows{Size: 4, Stride: 3, Float32: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep.CILo, rep.CIHi = 0, 1 // resampling noise, left out of the example
+	out, _ := json.MarshalIndent(rep, "", "  ")
+	fmt.Println(string(out))
+	// Output:
+	// {
+	//   "auroc": 1,
+	//   "ap": 1,
+	//   "ci95_lo": 0,
+	//   "ci95_hi": 1,
+	//   "tpr_at_1pct_fpr": 1,
+	//   "per_window_auroc": 1,
+	//   "n_test_events": 10,
+	//   "n_attack_events": 3,
+	//   "n_windows": 3,
+	//   "n_attack_windows": 2,
+	//   "per_technique": {
+	//     "T1082": {
+	//       "auroc": null,
+	//       "n_attack_events": 2,
+	//       "skipped": true
+	//     },
+	//     "T1083": {
+	//       "auroc": null,
+	//       "n_attack_events": 1,
+	//       "skipped": true
+	//     }
+	//   }
+	// }
 }

@@ -96,7 +96,10 @@ func TestPerWindowErrors(t *testing.T) {
 }
 
 func TestAggregatorStrings(t *testing.T) {
-	for _, a := range []Aggregator{Max, Mean, Median} {
+	if len(Aggregators()) != 7 {
+		t.Errorf("aggregators: %v", Aggregators())
+	}
+	for _, a := range Aggregators() {
 		got, err := ParseAggregator(a.String())
 		if err != nil || got != a {
 			t.Errorf("ParseAggregator(%q) = %v, %v", a, got, err)
@@ -105,7 +108,10 @@ func TestAggregatorStrings(t *testing.T) {
 	if a, err := ParseAggregator("MEDIAN"); err != nil || a != Median {
 		t.Errorf("case-insensitive: %v %v", a, err)
 	}
-	if _, err := ParseAggregator("p95"); !errors.Is(err, ErrBadOption) {
+	if a, err := ParseAggregator("Top-10-Mean"); err != nil || a != Top10Mean {
+		t.Errorf("top-10-mean: %v %v", a, err)
+	}
+	if _, err := ParseAggregator("p99"); !errors.Is(err, ErrBadOption) {
 		t.Errorf("unknown: %v", err)
 	}
 	if Aggregator(9).String() != "Aggregator(9)" {
