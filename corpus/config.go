@@ -12,7 +12,7 @@ import (
 // checks every field, reads every file a field names and refuses what it
 // cannot use with a *ConfigError before anything is written.
 type Config struct {
-	// Out is the output directory (required). It is written as a
+	// Out is the output directory (required by Build). It is written as a
 	// temporary sibling and renamed into place when the build has
 	// succeeded; an existing Out is replaced only if it is empty or a
 	// corpus built by this package (otherwise ErrNotCorpus).
@@ -113,8 +113,9 @@ type Config struct {
 	Tool string
 	// OnProgress, when set, receives the build's progress: every
 	// ProgressInterval while a stage runs, and once more when it ends
-	// (Progress.Done). Calls never overlap; a slow callback delays the
-	// next report, not the build.
+	// (Progress.Done), on the goroutine that called Build. Calls never
+	// overlap; a slow callback delays later reports, and the build only
+	// where a stage ends.
 	OnProgress func(Progress)
 	// ProgressInterval is the time between reports (0: one second).
 	ProgressInterval time.Duration
