@@ -117,12 +117,15 @@ func (p *Plan) releaseBlockers() []releaseBlocker {
 	return bs
 }
 
-// policyDigest identifies the anonymization policy in the card without
-// naming its file: anonymize's Policy.Digest, keyed with the build's HMAC
-// key (whoever holds the key can check which policy built the corpus).
-// Empty for a NoAnonymize build.
-func (p *Plan) policyDigest() string {
-	if p.cfg.NoAnonymize || p.key == nil {
+// cardPolicyDigest identifies the anonymization policy in the card
+// without naming its file: anonymize's Policy.Digest, keyed with the
+// build's HMAC key (whoever holds the key can check which policy built the
+// corpus), the digest stats.json is to record too. Empty for a NoAnonymize
+// build, and when the key is the public demo key and the policy came from
+// a file: a digest under a public key would let anyone confirm a guessed
+// name in the policy (the sample's and the default policies are public).
+func (p *Plan) cardPolicyDigest() string {
+	if p.cfg.NoAnonymize || p.key == nil || bytes.Equal(p.key, demoKey) && p.cfg.PolicyFile != "" {
 		return ""
 	}
 	d, err := p.policy.Digest(p.key)
@@ -447,7 +450,7 @@ func (c *Card) writeProvenance(b *strings.Builder, m CardInfo) {
 		if c.policyDigest != "" {
 			fmt.Fprintf(b, "Policy digest: `%s` (keyed with the build's HMAC key, so whoever holds the key can check which policy built the corpus, and nobody else can test guesses at the names it lists).\n", c.policyDigest)
 		} else {
-			b.WriteString("The policy digest was not recorded.\n")
+			b.WriteString("No policy digest is given: keyed with the public demonstration key, it would let anyone test guesses at the names the policy lists.\n")
 		}
 	} else {
 		b.WriteString("- Anonymization: none (`-no-anonymize`).\n")

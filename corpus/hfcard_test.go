@@ -59,6 +59,7 @@ func TestDatasetCard(t *testing.T) {
 		{"release", Config{Sample: true, HMACKeyFile: keyFile, License: "cc0-1.0", ShardRows: 1000, RowGroupRows: 300}, "cc0-1.0", nil, "Anonymized for release"},
 		{"no forbidden values", Config{In: []string{writeSampleDir(t)}, HMACKeyFile: keyFile}, "cc-by-4.0", []string{"no-forbidden-values"}, "lists no forbidden values"},
 		{"no anonymize", Config{Sample: true, NoAnonymize: true}, "cc-by-4.0", []string{"not-anonymized"}, "NOT ANONYMIZED"},
+		{"policy file, demo key", Config{Sample: true, PolicyFile: writePolicy(t, t.TempDir(), "policy.json", "rypow", "webapp")}, "cc-by-4.0", []string{"demo-key"}, "built-in demonstration key"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -91,6 +92,12 @@ func TestDatasetCard(t *testing.T) {
 				assert.Contains(t, status, "NOT A RELEASE")
 				assert.NotContains(t, string(datacard), "Anonymized for release")
 			}
+			readme, err := os.ReadFile(filepath.Join(out, "README.md"))
+			require.NoError(t, err)
+			// A digest keyed with the public demo key would let anyone
+			// test guesses at a policy file's names.
+			hasDigest := !c.cfg.NoAnonymize && (c.cfg.PolicyFile == "" || c.cfg.HMACKeyFile != "")
+			assert.Equal(t, hasDigest, strings.Contains(string(readme), "Policy digest: `hmac-sha256:"), "policy digest")
 			corpustest.CheckColumns(t, out)
 			checkCard(t, out)
 		})

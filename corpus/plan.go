@@ -335,7 +335,7 @@ func (p *Plan) NewCard(splits ...string) *Card {
 	c := newCard(p.defs, p.set, splits...)
 	c.tool, c.anonymized, c.labelCols = p.cfg.Tool, !p.cfg.NoAnonymize, !p.cfg.NoLabelColumns
 	c.shardRows, c.rowGroupRows = p.cfg.ShardRows, p.cfg.RowGroupRows
-	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.policyDigest()
+	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.cardPolicyDigest()
 	return c
 }
 
