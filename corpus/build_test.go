@@ -642,7 +642,9 @@ func TestDeterministic(t *testing.T) {
 func TestNullTimes(t *testing.T) {
 	t.Parallel()
 	dir := writeSampleDir(t)
-	path := filepath.Join(dir, "tetragon-00002.json")
+	files, err := tetraparse.Inputs(dir)
+	require.NoError(t, err)
+	path := files[1] // the second backup
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.SplitAfter(string(data), "\n")
@@ -782,7 +784,7 @@ func TestParseErrors(t *testing.T) {
 	require.Equal(t, 1, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for _, err := range Parse(ctx, p, []string{writeSampleDir(t) + "/tetragon.json"}, nil) {
+	for _, err := range Parse(ctx, p, []string{writeSampleDir(t) + "/tetragon.log"}, nil) {
 		require.True(t, errors.Is(err, context.Canceled), "%v", err)
 		break
 	}
