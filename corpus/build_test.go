@@ -125,7 +125,7 @@ func TestSample(t *testing.T) {
 	assert.Equal(t, string(schema.Default().Document()), string(defs))
 	pv, err := os.ReadFile(filepath.Join(out, "reproduction", "PARSER_VERSION"))
 	require.NoError(t, err)
-	assert.Equal(t, schema.Default().Raw.ParserVersion+"\n", string(pv))
+	assert.Equal(t, schema.Default().ParserVersion()+"\n", string(pv))
 	lbl, err := os.ReadFile(filepath.Join(out, "labels.csv"))
 	require.NoError(t, err)
 	embedded, _ := sampleFS.ReadFile("sample/labels.csv")

@@ -82,9 +82,9 @@ type cardSplit struct {
 
 func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *Card {
 	c := &Card{defs: defs, set: set, tool: defaultTool, labelCols: true, shardRows: defaultShardRows, rowGroupRows: defaultRowGroupRows}
-	for _, col := range defs.Encoded.Columns {
-		if col.Hash != nil && col.Hash.Capacity > 0 {
-			c.hashCols = append(c.hashCols, hashCol{col.Name, col.Hash.Capacity})
+	for _, col := range defs.Columns() {
+		if h, ok := col.Hash(); ok && h.Capacity > 0 {
+			c.hashCols = append(c.hashCols, hashCol{col.Name(), h.Capacity})
 		}
 	}
 	for _, n := range names {
@@ -337,7 +337,7 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	}
 	fmt.Fprintf(&b, "Built by %s on %s from %s. ", tool, m.Built.UTC().Format(time.RFC3339), m.Inputs)
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
-		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+		d.SchemaVersion(), d.CorpusRelease(), d.ParserVersion())
 	if c.anonymized {
 		b.WriteString("Anonymized for release: basenames aliased (`reproduction/alias_map.json`), working directories rewritten, exec ids replaced by HMAC pseudonyms, a final sweep over every string column, and post-write leak checks passed.\n\n")
 	} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/tetrahids/tetrahids/internal/parallel"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/internal/pystr"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
@@ -85,6 +86,7 @@ func WithHashCacheSize(n int) Option { return func(o *options) { o.hashCache = n
 // order, and an Encoder is not safe for concurrent use.
 type Encoder struct {
 	defs   *schema.Definitions
+	doc    *schemadoc.Document // defs's document model
 	g      *lineage.Graph
 	opts   options
 	tokens *Tokens
@@ -149,22 +151,22 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	if o.hashCache == 0 {
 		o.hashCache = 1 << 20
 	}
-	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]*int64{}, cwdCache: map[string]string{}}
+	e := &Encoder{defs: defs, doc: schemadoc.Of(defs), g: g, opts: o, prev: map[string]*int64{}, cwdCache: map[string]string{}}
 	var err error
 	if e.tokens, err = NewTokens(defs); err != nil {
 		return nil, err
 	}
-	t := &defs.Tables
+	t := &e.doc.Tables
 	e.cat = newPathTable(&t.PathCategory.First, t.PathCategory.Rules, t.PathCategory.Empty, t.PathCategory.Default)
 	if e.ip, err = newIPTable(&t.DstIPCategory); err != nil {
 		return nil, err
 	}
 	e.schema = defs.EncodedSchema()
 	e.rawSchema = defs.RawSchema()
-	e.lay = newLayout(defs, e.schema)
+	e.lay = newLayout(e.doc, e.schema)
 	e.inputs = map[string]*rawInput{}
-	for i, c := range defs.Encoded.Columns {
-		p, err := e.compile(&defs.Encoded.Columns[i], e.schema.Field(i).Type)
+	for i, c := range e.doc.Encoded.Columns {
+		p, err := e.compile(&e.doc.Encoded.Columns[i], e.schema.Field(i).Type)
 		if err != nil {
 			return nil, fmt.Errorf("encode: column %s: %w", c.Name, err)
 		}
@@ -503,7 +505,7 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 // normalized cwd, action family and object category, path, address and
 // port categories, token and pair, lineage and time deltas.
 func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
-	t := &e.defs.Tables
+	t := &e.doc.Tables
 	in := &e.derivedIn
 	eventType, execID, binary, cwd := e.get(in.eventType), e.get(in.execID), e.get(in.binary), e.get(in.cwd)
 	kfn, daddr, dport := e.get(in.kfn), e.get(in.daddr), e.get(in.dport)
@@ -676,7 +678,7 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	}
 }
 
-func portCategory(t *schema.PortCategoryTable, port float64) string {
+func portCategory(t *schemadoc.PortCategoryTable, port float64) string {
 	for i := range t.Rules {
 		if t.Rules[i].Matches(port) {
 			return t.Rules[i].Label
@@ -691,7 +693,7 @@ func (e *Encoder) normalizeCwd(c string) string {
 	if v, ok := e.cwdCache[c]; ok {
 		return v
 	}
-	n := &e.defs.Tables.CwdNormalization
+	n := &e.doc.Tables.CwdNormalization
 	v := c
 	if n.Lowercase == "python_str_lower" {
 		v = pystr.Lower(v)

@@ -97,8 +97,8 @@ func TestGoldenParity(t *testing.T) {
 			}
 			out, enc := encodeAll(t, schema.Default(), seeds, inputs)
 			names := make([]string, 0)
-			for _, c := range schema.Default().Encoded.Columns {
-				names = append(names, c.Name)
+			for _, c := range schema.Default().Columns() {
+				names = append(names, c.Name())
 			}
 			counts, examples := goldentest.Mismatches(out, rows, "encoded", names)
 			keys := make([]string, 0, len(counts))

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/internal/synth"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
@@ -96,7 +97,7 @@ func lineageColumns(defs *schema.Definitions) map[string]bool {
 	graph := map[string]bool{"parent_basename": true, "root_basename": true, "root_exec_id": true, "parent_child_pair": true,
 		"token": true, "lineage_depth": true, "lineage_fallback_used": true, "lineage_missing_parent": true, "lineage_cycle": true}
 	out := map[string]bool{}
-	for _, c := range defs.Encoded.Columns {
+	for _, c := range schemadoc.Of(defs).Encoded.Columns {
 		if graph[c.Derive.Input.Derived] {
 			out[c.Name] = true
 		}
@@ -190,10 +191,10 @@ func TestLiveMatchesBatch(t *testing.T) {
 				incomplete[cause]++
 			}
 			var bad []string
-			for _, c := range defs.Encoded.Columns {
-				if goldenCell(f, c.Name) != goldentest.Format(r.Encoded.Values[c.Name]) {
-					bad = append(bad, c.Name)
-					cols[c.Name]++
+			for _, c := range defs.Columns() {
+				if goldenCell(f, c.Name()) != goldentest.Format(r.Encoded.Values[c.Name()]) {
+					bad = append(bad, c.Name())
+					cols[c.Name()]++
 				}
 			}
 			if len(bad) == 0 {
@@ -209,7 +210,7 @@ func TestLiveMatchesBatch(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("compared %d rows x %d columns with the corpus (graph seeded with %d training rows)", len(feats), len(defs.Encoded.Columns), len(train))
+		t.Logf("compared %d rows x %d columns with the corpus (graph seeded with %d training rows)", len(feats), len(defs.Columns()), len(train))
 		t.Logf("rows whose parent and ancestors were seen before them: %d, of which differ: %d", len(rows)-sum(incomplete), differ[causeNone])
 		for _, c := range []string{causeParent, causeAncestor} {
 			t.Logf("rows for which %s: %d, of which differ: %d", c, incomplete[c], differ[c])

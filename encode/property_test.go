@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/internal/synth"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
@@ -77,7 +78,7 @@ func TestCodesWithinVocabulary(t *testing.T) {
 		out, _ := encodeAll(t, defs, nil, raw)
 		for _, rec := range out {
 			require.True(t, rec.Schema().Equal(defs.EncodedSchema()), "schema %s", v)
-			for ci, c := range defs.Encoded.Columns {
+			for ci, c := range schemadoc.Of(defs).Encoded.Columns {
 				limit := -1
 				switch {
 				case c.Categorical != nil:
@@ -120,7 +121,7 @@ func TestNullInputsGiveNullCodes(t *testing.T) {
 	defer raw.Release()
 	out, _ := encodeAll(t, defs, nil, []arrow.RecordBatch{raw})
 	rec := out[0]
-	for ci, c := range defs.Encoded.Columns {
+	for ci, c := range schemadoc.Of(defs).Encoded.Columns {
 		got := goldentest.Cell(rec.Column(ci), 0)
 		switch {
 		case c.Hash != nil:
@@ -299,7 +300,7 @@ func TestRawColumnsAreEnough(t *testing.T) {
 	probe, err := New(nil, nil)
 	require.NoError(t, err)
 	cols := probe.RawColumns()
-	require.Less(t, len(cols), len(schema.Default().Raw.Columns))
+	require.Less(t, len(cols), len(schema.Default().RawColumns()))
 	require.Contains(t, cols, "kp_sock_daddr")  // read by the behaviour builder only
 	require.Contains(t, cols, "parent_exec_id") // read by the lineage graph only
 	full, _ := encodeAll(t, nil, nil, parse(nil))

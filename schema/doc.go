@@ -25,7 +25,8 @@
 // or duplicate codes, missing null/OOV codes, capacities that do not fit the
 // Arrow type and unknown hash algorithms are all errors that name the column).
 //
-// A *Definitions is immutable after loading and safe for concurrent use.
+// A *Definitions is immutable: no method changes it and every slice a
+// method returns is the caller's, so it is safe for concurrent use.
 //
 // # Document format
 //
@@ -33,7 +34,9 @@
 // schema_version ("MAJOR.MINOR"; this package reads major version 1),
 // release, description, hash_algorithms, quirks, raw, kprobe_extraction,
 // tables and encoded. The embedded documents are the reference for every
-// field; [Definitions] mirrors them field by field.
+// field; [Definitions] answers the questions a user asks of them (columns,
+// vocabularies, hash buckets, quirks, Arrow schemas), and the recipes and
+// lookup tables are read by the packages that run them.
 //
 // Bucket rules are tried in order and the first match wins. A rule matches a
 // value v when v equals one of its "equals" values, or when min <= v < below
