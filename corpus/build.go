@@ -535,7 +535,6 @@ func (b *builder) encodeSplit(ctx context.Context, s *splitState, pc *meterCount
 	if err != nil {
 		return err
 	}
-	defer enc.Release()
 	err = pipeline(ctx, func(ctx context.Context, emit func(arrow.RecordBatch) error) error {
 		return s.raw.Drain(ctx, b.mem, emit)
 	}, func(raw arrow.RecordBatch) (arrow.RecordBatch, error) {

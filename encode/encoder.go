@@ -244,11 +244,15 @@ func (e *Encoder) Tokens() *Tokens { return e.tokens }
 // Stats returns the counters so far.
 func (e *Encoder) Stats() Stats { return e.stats }
 
-// Release drops the Encoder's references to the last batch it encoded
-// (between calls its scratch still views that batch's strings, which keeps
-// them from the garbage collector). An Encoder holds no Arrow memory of its
-// own; it stays usable after Release.
-func (e *Encoder) Release() {
+// ForgetBatch drops the Encoder's references to the last batch it
+// encoded: between calls its scratch still views that batch's strings,
+// which keeps them from the garbage collector. Call it when an Encoder
+// that lives on will not encode for a while (between splits, say); an
+// Encoder that is about to be dropped needs no call. The Encoder stays
+// usable, with its per-process state and counters. (An Encoder holds no
+// Arrow memory of its own, so unlike Arrow's Release this counts no
+// reference.)
+func (e *Encoder) ForgetBatch() {
 	vecs := e.d.all()
 	for _, ri := range e.inputOrder {
 		ri.arr, ri.col = nil, tetraparse.RowsColumn{}

@@ -59,7 +59,6 @@ func encodeAll(t testing.TB, defs *schema.Definitions, seeds, inputs []arrow.Rec
 	}
 	enc, err := New(defs, g, opts...)
 	require.NoError(t, err)
-	t.Cleanup(enc.Release)
 	var out []arrow.RecordBatch
 	for _, r := range inputs {
 		rec, err := enc.Encode(r)

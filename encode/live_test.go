@@ -116,7 +116,6 @@ func liveRun(t *testing.T, opts ...LiveOption) (feats []*Features, l *Live) {
 	}
 	enc, err := New(schema.Default(), g)
 	require.NoError(t, err)
-	t.Cleanup(enc.Release)
 	cfg := sharedConfig(t, "tetragon/sample-small.jsonl", 0)
 	cfg.Columns = enc.RawColumns()
 	p, err := tetraparse.New(cfg)
@@ -636,4 +635,25 @@ func TestPipeLinesReachEncoder(t *testing.T) {
 	w.Close()
 	require.NoError(t, <-done)
 	require.EqualValues(t, 5, enc.Stats().Rows)
+}
+
+// TestLiveCloseTwice: Close ends a Live's life and may be called again,
+// as Close does elsewhere in the module.
+func TestLiveCloseTwice(t *testing.T) {
+	enc, err := New(schema.Default(), nil, WithIncrementalLineage())
+	require.NoError(t, err)
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	require.NoError(t, err)
+	live, err := NewLive(p, enc, "x")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	synth.New(synth.Config{Seed: 1, Events: 20}).WriteTo(&b)
+	for _, line := range bytes.Split(b.Bytes(), []byte("\n")) {
+		_, err := live.Line(line)
+		require.NoError(t, err)
+	}
+	live.Close()
+	live.Close()
+	st := p.Stats()
+	require.EqualValues(t, 21, st.LinesRead, "the Live's counters reach the Parser once")
 }

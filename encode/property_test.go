@@ -195,7 +195,6 @@ func TestIncrementalLineageMatchesBatchModeWhenParentsComeFirst(t *testing.T) {
 	batch, _ := encodeAll(t, schema.Default(), nil, raw)
 	enc, err := New(schema.Default(), lineage.New(), WithIncrementalLineage())
 	require.NoError(t, err)
-	defer enc.Release()
 	var stream []arrow.RecordBatch
 	for _, r := range raw {
 		rec, err := enc.Encode(r)
@@ -216,7 +215,6 @@ func TestMissingColumnIsAnError(t *testing.T) {
 	defer rec.Release()
 	enc, err := New(nil, nil)
 	require.NoError(t, err)
-	defer enc.Release()
 	_, err = enc.Encode(rec)
 	require.Error(t, err)
 }
@@ -264,7 +262,7 @@ func TestArrowMemoryIsReleased(t *testing.T) {
 		r.Release()
 	}
 	require.Equal(t, want, cells(out))
-	enc.Release()
+	enc.ForgetBatch()
 	// No scratch string views the released raw batches any more.
 	vecs := append([]*vec{&enc.d.procBase, &enc.d.cwdNorm, &enc.d.token}, enc.scratch...)
 	for _, ri := range enc.inputOrder {

@@ -146,7 +146,6 @@ func TestGoldenParityRows(t *testing.T) {
 				defer b.Close()
 				enc, err := New(schema.Default(), g)
 				require.NoError(t, err)
-				defer enc.Release()
 				var all, feats []Features
 				flush := func() {
 					feats, err = enc.EncodeRows(b.Rows(), feats)
