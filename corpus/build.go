@@ -28,15 +28,15 @@ type Result struct {
 	Lines      int64         // input lines read
 	InputBytes int64         // input size on disk
 	OutBytes   int64         // output size on disk
-	Elapsed    time.Duration
-	Anonymized bool
-	LineageOut string // the lineage graph's file (absolute), or ""
+	Elapsed    time.Duration // the build's wall-clock time
+	Anonymized bool          // whether the shards were anonymized
+	LineageOut string        // the lineage graph's file (absolute), or ""
 }
 
 // SplitResult is one split's output.
 type SplitResult struct {
-	Name   string
-	Rows   int64
+	Name   string   // SplitTrain or SplitTest
+	Rows   int64    // rows written
 	Shards []string // absolute paths, in order
 }
 

@@ -23,6 +23,7 @@ var ErrColumn = errors.New("encode: raw batch column")
 
 // Stats are the encoder's counters, the reference builder's batch stats.
 type Stats struct {
+	// Rows counts the rows encoded.
 	Rows int64
 	// LineageFallbackUsed, LineageMissingParent and LineageCycles count
 	// rows with the corresponding lineage flag set.

@@ -40,7 +40,9 @@ var (
 // ValidationError describes one problem found while loading a document.
 // Column is empty for problems that are not about one column.
 type ValidationError struct {
-	Column  string
+	Column string
+	// Problem says what is wrong, such as "gap in codes: code 3 at
+	// position 2, want 2".
 	Problem string
 }
 

@@ -36,6 +36,7 @@ func (k ChangeKind) String() string {
 
 // Change is one difference found by Diff.
 type Change struct {
+	// Kind says what changed, such as ColumnAdded.
 	Kind ChangeKind
 	// Table is "raw" or "encoded" for column changes, "tables" or "quirks"
 	// otherwise.

@@ -69,9 +69,13 @@ func (r DropReason) String() string {
 // counters by kind and by reason are read through methods, so that a new
 // Kind or DropReason changes no field.
 type Stats struct {
+	// FilesRead counts the files opened, FilesFailed those that could
+	// not be opened or read to the end (see FailedFiles): a file that
+	// fails while being read counts in both.
 	FilesRead   int64
 	FilesFailed int64
-	LinesRead   int64
+	// LinesRead counts every input line, the left side of the sum above.
+	LinesRead int64
 	// Blank counts lines that are empty after removing white space.
 	Blank int64
 	// keptByKind counts rows by event kind (only exec, exit and kprobe).
