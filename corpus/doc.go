@@ -71,7 +71,25 @@
 // tests build the shared golden inputs through Build and compare every
 // column of every row); the encoding itself is package encode's.
 //
-// # Output format
+// # Concurrency and ownership
+//
+// A Plan is immutable and safe for concurrent use; Build may run it more
+// than once, one build at a time per Out. What a Plan hands out (parser
+// configuration, encoders, anonymizers, shard writers, cards) belongs to
+// the caller, one per split or partition, and is not safe for concurrent
+// use unless its documentation says so (a Card takes different splits
+// concurrently). Build owns its output directory while
+// it runs and leaves nothing there on failure.
+//
+// # Cost
+//
+// A build uses every core (Config.Workers) and, with the command's soft
+// memory limit of 1 GiB, about 1 GB of peak RSS for a million events;
+// besides the spilled batches, what grows with the input is the lineage
+// graph (about 50 bytes per process plus its strings). BENCHMARKS.md has
+// the measured rates.
+//
+// # Format
 //
 // Shards are named <split>-00000-of-0000N.parquet (the Hugging Face layout),
 // at most Config.ShardRows rows each, in row groups of Config.RowGroupRows:
@@ -83,13 +101,4 @@
 // schema. stats.json and datacard.md leave out of an anonymized build what
 // could name people or hosts (input paths, the node name, sentinel labels,
 // the content of unreadable lines).
-//
-// # Concurrency and cost
-//
-// A Plan is immutable and safe for concurrent use; Build may run it more
-// than once, one build at a time per Out. A build uses every core
-// (Config.Workers) and, with the command's soft memory limit of 1 GiB,
-// about 1 GB of peak RSS for a million events; besides the spilled
-// batches, what grows with the input is the lineage graph (about 50 bytes
-// per process plus its strings).
 package corpus

@@ -136,3 +136,47 @@ type I interface {
 		t.Errorf("reported %d problems, want %d:\n%s", len(short), len(want), strings.Join(short, "\n"))
 	}
 }
+
+// TestPackageDocsOpenWithUse checks that every public package doc opens
+// with its use in code and closes with the sections users look for, in
+// one order (see PackageDocProblems).
+func TestPackageDocsOpenWithUse(t *testing.T) {
+	root := filepath.Join("..", "..")
+	pkgs, err := Packages(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		problems, err := PackageDocProblems(filepath.Join(root, pkg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s", pkg, p)
+		}
+	}
+}
+
+func TestPackageDocProblems(t *testing.T) {
+	for _, c := range []struct {
+		doc  string
+		want []string
+	}{
+		{"// Package p does things.\n//\n//\tp.Do()\n//\n// # Parity\n//\n// Same.\n//\n// # Concurrency and ownership\n//\n// Safe.\n", nil},
+		{"// Package p does things.\n//\n// # Concurrency and ownership\n//\n// Safe.\n", []string{"package p: no code showing its use before the first heading"}},
+		{"// Package p does things.\n//\n//\tp.Do()\n//\n// # Cost\n//\n// Cheap.\n//\n// # Concurrency and ownership\n//\n// Safe.\n", []string{`package p: section "Concurrency and ownership" out of order (want Parity, Concurrency and ownership, Cost, Format)`}},
+		{"// Package p does things.\n//\n//\tp.Do()\n//\n// # Concurrency\n//\n// Safe.\n", []string{`package p: heading "Concurrency": name it "Concurrency and ownership"`, `package p: no "Concurrency and ownership" section`}},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "doc.go"), []byte(c.doc+"package p\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := PackageDocProblems(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("doc %q:\ngot  %q\nwant %q", c.doc, got, c.want)
+		}
+	}
+}
