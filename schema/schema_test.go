@@ -14,20 +14,19 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tetrahids/tetrahids/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the embedded definitions")
 
-const sharedGolden = "../../shared/golden/sample-small.golden.jsonl.gz"
-
 // goldenKeys returns the key order of the "raw" and "encoded" objects of the
-// reference pipeline's first golden row.
+// reference pipeline's first golden row (of ../shared/golden, or of the
+// committed parity slice).
 func goldenKeys(t *testing.T) (raw, encoded []string) {
 	t.Helper()
-	f, err := os.Open(sharedGolden)
-	if err != nil {
-		t.Skipf("shared golden files not available: %v", err)
-	}
+	f, err := os.Open(filepath.Join(goldentest.Parity().Golden, "sample-small.golden.jsonl.gz"))
+	require.NoError(t, err)
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	require.NoError(t, err)

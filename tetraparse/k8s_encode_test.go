@@ -50,10 +50,7 @@ const twinInum = 4026531836
 //     proc_ns_pid_inum, and exactly the twins' encoded rows, lineage and
 //     per-process state included (the whole stream is compared, in order).
 func TestKeepWithoutNamespaceEncodesAsReference(t *testing.T) {
-	dir := goldentest.SharedTestdata()
-	if dir == "" {
-		t.Skip("../shared/testdata not present")
-	}
+	dir := goldentest.Parity().Testdata // the documentation's events, whole in either
 	data, err := os.ReadFile(filepath.Join(dir, "tetragon-docs", "events.jsonl"))
 	require.NoError(t, err)
 	sels := []tetraparse.Selector{{PodNamespace: "default"}, {PodNamespace: "tenant-jobs"}, {PodNamespace: "demo-app"}}
