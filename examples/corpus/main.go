@@ -1,7 +1,7 @@
 // Command corpus builds a tetrahids corpus end to end with package corpus:
 // Tetragon JSON export in, the released layout out — Parquet shards of the
 // encoded table per split, the feature definitions, the alias map, the
-// labels, parser / lineage / encoder statistics and a datacard whose
+// labels, parser / lineage / encoder statistics and a dataset card whose
 // tables are computed from the written data. Each flag sets one field of
 // corpus.Config (`go doc ./corpus Config` documents them).
 //
@@ -44,6 +44,7 @@
 //	out/reproduction/PARSER_VERSION
 //	out/stats.json                          every counter (each drop reason), timing and the accounting
 //	out/datacard.md                         the card's tables, computed from data/
+//	out/README.md                           the Hugging Face dataset card: metadata (-license), status, columns, tables
 //
 // A failed or interrupted build leaves the previous -out untouched; an
 // existing -out is replaced only if it is empty or itself a corpus. The
@@ -131,7 +132,7 @@ var flagNames = map[string]string{
 	"Out": "-out", "In": "-in", "TrainIn": "-train-in", "TestIn": "-test-in", "Cut": "-cut",
 	"LabelsFile": "-labels", "SentinelsFile": "-sentinels", "Schema": "-schema", "Order": "-order",
 	"SpillCompression": "-spill-compression", "NoAnonymize": "-no-anonymize", "HMACKeyFile": "-hmac-key-file",
-	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers",
+	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "License": "-license",
 }
 
 // parseFlags reads the command line, checking what the flags alone decide.
@@ -163,6 +164,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&c.AllowReleaseLike, "force", false, "with -no-anonymize, write even where the output looks like a release")
 	fs.StringVar(&c.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
 	fs.StringVar(&c.PolicyFile, "policy", "", "anonymization policy JSON (default: the card's release policy)")
+	fs.StringVar(&c.License, "license", "cc-by-4.0", "licence of the data in README.md's metadata: a Hugging Face Hub identifier (cc-by-4.0, cc0-1.0, other, …)")
 	fs.IntVar(&c.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
@@ -371,7 +373,7 @@ func summary(w io.Writer, r *corpus.Result) {
 	fmt.Fprintf(w, "corpus: wrote %s (%s; %s, %.1f MB) from %s lines (%.1f MB) in %.1f s: %s events/s, %.1f MB/s\n",
 		r.Out, strings.Join(parts, ", "), anon, float64(r.OutBytes)/1e6, numfmt.Group(r.Lines), float64(r.InputBytes)/1e6,
 		sec, numfmt.Group(int64(float64(r.Lines)/sec)), float64(r.InputBytes)/1e6/sec)
-	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "datacard.md"), filepath.Join(r.Out, "stats.json"))
+	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "README.md"), filepath.Join(r.Out, "stats.json"))
 	if r.LineageOut != "" {
 		fmt.Fprintf(w, "corpus: train lineage graph in %s\n", r.LineageOut)
 	}
