@@ -84,6 +84,13 @@
 // pure functions (hash digests, compression ratios, normalized
 // directories).
 //
+// A service that checkpoints saves the graph (lineage's WriteTo) and the
+// Encoder's per-process state (WriteProcessState) at the same point of
+// the stream; restarted, it loads both (ReadFrom, ReadProcessState) and
+// encodes the events after that point exactly as an uninterrupted run
+// would (TestProcessStateRestart). Without the process state, the next
+// event of every process that was running gets a null delta_t_prev_ns.
+//
 // # Columns and errors
 //
 // Encode reads only the raw columns [Encoder.RawColumns] names; a parser
