@@ -35,7 +35,9 @@
 // still holds open to its end, whatever happened to its name since
 // (renamed, compressed, removed), then goes on with the backups rotated
 // after it, in the order of the times in their names, then the new file.
-// A compressed backup is read through gzip.
+// A compressed backup is read through the library's gzip reader
+// (internal/pygzip, which tetraparse uses for .gz inputs), so the follower
+// accepts the files the corpus builder accepts.
 //
 // Change notifications (inotify, through github.com/fsnotify/fsnotify, on
 // the directory) wake the follower promptly. They are hints only:

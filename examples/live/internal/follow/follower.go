@@ -2,7 +2,6 @@ package follow
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetrahids/tetrahids/internal/pygzip"
 )
 
 // Defaults of Options.
@@ -739,11 +740,7 @@ func openSource(name string, gz bool, p *Position) (*source, error) {
 		return nil, errNotSame
 	}
 	if gz {
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			return nil, err
-		}
-		s.r = zr
+		s.r = pygzip.NewReader(fh)
 	}
 	// Load the start: the fingerprint's bytes.
 	n, err := io.ReadFull(s.r, s.head[:])
@@ -799,10 +796,6 @@ func (s *source) rewindGz() error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	zr, err := gzip.NewReader(s.f)
-	if err != nil {
-		return err
-	}
-	s.r = zr
+	s.r = pygzip.NewReader(s.f)
 	return nil
 }
