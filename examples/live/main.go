@@ -32,7 +32,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cpEvery     = fs.Duration("checkpoint-every", service.DefaultCheckpointEvery, "time between checkpoints")
 		statusEvery = fs.Duration("status-every", 10*time.Second, "time between status lines on standard error (0: none)")
 		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus metrics on `host:port` at /metrics, e.g. 127.0.0.1:9464")
-		maxLine     = fs.Int("max-line-bytes", follow.DefaultMaxLineBytes, "drop (and count) input lines longer than this")
+		maxLine     = fs.Int("max-line-bytes", follow.DefaultMaxLineBytes, "drop (and count) input lines longer than this (the library's limit, tetraparse.DefaultMaxLineBytes)")
 		poll        = fs.Duration("poll", follow.DefaultPollInterval, "look at the followed file at least this often")
 		noWatch     = fs.Bool("no-watch", false, "poll only, without file change notifications (file systems without inotify)")
 		passthrough = fs.Bool("passthrough", false, "write each input line unchanged, without scoring (checks the input path: following, checkpoints, metrics)")

@@ -47,11 +47,12 @@
 // what changed. NoWatch polls only.
 //
 // Only complete lines are returned: a line still being written waits for its
-// newline. A line longer than MaxLineBytes is dropped as it streams past and
-// reported (*DropError, ErrLineTooLong), so memory stays at about
-// MaxLineBytes+64 KiB. A finished file that ends without a newline (a
-// writer that died mid-line) has its last bytes reported as
-// ErrUnterminated.
+// newline. A line longer than MaxLineBytes (by default the library's limit,
+// tetraparse.DefaultMaxLineBytes, 16 MiB) is dropped as it streams past and
+// reported (*DropError, ErrLineTooLong), so memory stays below about
+// MaxLineBytes+64 KiB (128 KiB while lines are short). A finished file that
+// ends without a newline (a writer that died mid-line) has its last bytes
+// reported as ErrUnterminated.
 //
 // # Positions and resuming
 //

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tetrahids/tetrahids/internal/pygzip"
+	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // Defaults of Options.
@@ -22,8 +23,10 @@ const (
 	// export (exportDirectory /var/run/cilium/tetragon, exportFilename
 	// tetragon.log).
 	DefaultPath = "/var/run/cilium/tetragon/tetragon.log"
-	// DefaultMaxLineBytes bounds one line; longer lines are dropped.
-	DefaultMaxLineBytes = 1 << 20
+	// DefaultMaxLineBytes bounds one line; longer lines are dropped. It
+	// is the library's limit (tetraparse.DefaultMaxLineBytes), so that
+	// the follower drops no line the parser would take.
+	DefaultMaxLineBytes = tetraparse.DefaultMaxLineBytes
 	// DefaultPollInterval is how often the follower looks at the file
 	// when no change notification arrives.
 	DefaultPollInterval = time.Second
@@ -37,7 +40,8 @@ type Options struct {
 	// the file at the path, or of the first file created there.
 	From *Position
 	// MaxLineBytes bounds a line, newline excluded (default
-	// DefaultMaxLineBytes). Memory use is about MaxLineBytes+64 KiB.
+	// DefaultMaxLineBytes). The line buffer grows with the longest line
+	// read, up to about MaxLineBytes+64 KiB.
 	MaxLineBytes int
 	// PollInterval is the longest the follower sleeps without looking
 	// at the file (default DefaultPollInterval).
