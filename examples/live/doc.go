@@ -85,5 +85,6 @@
 // the library through a replace directive, so that its dependency on
 // github.com/fsnotify/fsnotify never becomes a requirement of a service
 // that imports the library. Test it with `go -C examples/live test ./...`;
-// LIVE_SOAK=1 adds the soak run (see BENCHMARKS.md).
+// TETRAHIDS_LIVE_SOAK=5000000 adds the soak run of TestScoringSoak (see
+// BENCHMARKS.md).
 package main

@@ -35,7 +35,8 @@
 // # Lineage, state and memory
 //
 // The graph starts from Config.Seed (the training split's graph, as the
-// corpus seeded its test split) and grows with every event. Three
+// corpus seeded its test split), or from a checkpoint's graph, which
+// holds the seed's processes still in use, and grows with every event. Three
 // memories are per process, each bounded by Config.MaxProcesses: the
 // graph (lineage.WithMaxProcesses: least recently used first, ancestors of
 // kept processes kept), the encoder's previous event times

@@ -112,14 +112,20 @@ type Processor struct {
 	droppers map[string]*atomic.Uint64
 }
 
-// forestInput is where an IsolationForest input comes from: Codes[k],
-// Floats[k], or (a uint64 column, which a float64 cannot hold exactly)
-// Value(name).
+// forestInput is where an IsolationForest input comes from.
 type forestInput struct {
-	from int // 0 codes, 1 floats, 2 value
-	k    int
-	name string
+	from inputFrom
+	k    int    // index in Codes or Floats
+	name string // column, for fromValue
 }
+
+type inputFrom uint8
+
+const (
+	fromCode  inputFrom = iota // Features.Codes()[k]
+	fromFloat                  // Features.Floats()[k]
+	fromValue                  // Features.Value(name).Uint: a uint64 column, which a float64 may not hold exactly
+)
 
 // New returns a Processor for cfg. It fails on a bad filter, an unusable
 // seed graph, or a model the schema cannot feed.
@@ -131,13 +137,7 @@ func New(cfg Config) (*Processor, error) {
 	if defs == nil {
 		defs = schema.Default()
 	}
-	maxProcs := cfg.MaxProcesses
-	switch {
-	case maxProcs == 0:
-		maxProcs = DefaultMaxProcesses
-	case maxProcs < 0:
-		maxProcs = 0 // the library's "no bound"
-	}
+	maxProcs := bound(cfg.MaxProcesses)
 	hashCache := cfg.HashCacheSize
 	if hashCache == 0 {
 		hashCache = DefaultHashCacheSize
@@ -206,11 +206,11 @@ func forestInputs(enc *encode.Encoder, version string, cols []string) ([]forestI
 		case len(f) != 1:
 			return nil, fmt.Errorf("score: the model reads %s, which schema %s does not encode", name, version)
 		case sc.Field(f[0]).Type.ID() == arrow.UINT64:
-			out[j] = forestInput{from: 2, name: name}
+			out[j] = forestInput{from: fromValue, name: name}
 		case slices.Contains(codes, name):
-			out[j] = forestInput{from: 0, k: slices.Index(codes, name)}
+			out[j] = forestInput{from: fromCode, k: slices.Index(codes, name)}
 		case slices.Contains(floats, name):
-			out[j] = forestInput{from: 1, k: slices.Index(floats, name)}
+			out[j] = forestInput{from: fromFloat, k: slices.Index(floats, name)}
 		default:
 			return nil, fmt.Errorf("score: the model reads %s, which is not a model input", name)
 		}
@@ -387,9 +387,9 @@ func (p *Processor) score(f *encode.Features) float32 {
 	codes, floats := f.Codes(), f.Floats()
 	for j, in := range p.inputs {
 		switch in.from {
-		case 0:
+		case fromCode:
 			p.row[j] = float32(codes[in.k])
-		case 1:
+		case fromFloat:
 			p.row[j] = float32(floats[in.k])
 		default:
 			v, _ := f.Value(in.name)

@@ -101,7 +101,7 @@ func (p *Processor) Restore(cp *state.Checkpoint) error {
 	}
 	if err == nil && p.ngram != nil {
 		err = section(SectionScorer, func(r io.Reader) error {
-			s, err := p.ngram.RestoreScorer(r, baseline.MaxProcesses(p.scorerBound()))
+			s, err := p.ngram.RestoreScorer(r, baseline.MaxProcesses(bound(p.cfg.MaxProcesses)))
 			if errors.Is(err, baseline.ErrModelMismatch) {
 				p.log.Warn("the checkpoint's n-gram contexts are another model's: starting without them", "err", err)
 				return nil
@@ -137,14 +137,13 @@ func (p *Processor) Restore(cp *state.Checkpoint) error {
 	return nil
 }
 
-// scorerBound is the bound the scorer was made with.
-func (p *Processor) scorerBound() int {
-	switch n := p.cfg.MaxProcesses; {
+// bound turns Config.MaxProcesses into the library's bound (0: none).
+func bound(n int) int {
+	switch {
 	case n == 0:
 		return DefaultMaxProcesses
 	case n < 0:
 		return 0
-	default:
-		return n
 	}
+	return n
 }
