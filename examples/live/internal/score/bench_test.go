@@ -12,7 +12,7 @@ import (
 // service takes a backlog. ns/op is per line; events/s counts kept
 // events.
 func BenchmarkProcess(b *testing.B) {
-	f := newFixture(b, 40000)
+	f := newFixture(b, 40000) // the size of the full tests
 	p, c := newProcessor(b, f, Config{Threshold: 7})
 	w := bufio.NewWriter(io.Discard)
 	var bytes int64

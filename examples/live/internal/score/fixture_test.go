@@ -46,6 +46,15 @@ type batchRow struct {
 	procInTimeOrder bool   // its process's events are in time order in the file
 }
 
+// fixtureEvents is the size of the tests' generated stream: smaller under
+// -short, which CI runs with the race detector.
+func fixtureEvents() int {
+	if testing.Short() {
+		return 8000
+	}
+	return 40000
+}
+
 var fixtures = map[int]*fixture{}
 var fixturesMu sync.Mutex
 

@@ -24,7 +24,7 @@ import (
 // corpus's (n-gram), or its features are the corpus's (forest). The
 // events that miss these conditions are counted by cause.
 func TestScoresEqualBatch(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	for _, model := range []baseline.Model{f.ngram, f.forest} {
 		t.Run(model.Kind().String(), func(t *testing.T) {
 			p, c := newProcessor(t, f, Config{Model: model, Features: true, Threshold: math.Inf(1)})
@@ -79,7 +79,7 @@ func TestScoresEqualBatch(t *testing.T) {
 
 // TestDropsCounted: every line is counted once, kept or dropped by reason.
 func TestDropsCounted(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	sentinel := tetraparse.Window{Start: 1, End: 2}
 	lines := [][]byte{
 		nil,
@@ -113,7 +113,7 @@ func TestDropsCounted(t *testing.T) {
 // TestThreshold: numbers and stored quantiles; alerts are the events
 // scoring at least the threshold.
 func TestThreshold(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	q, ok := f.ngram.ScoreQuantile(0.99)
 	require.True(t, ok)
 	for _, c := range []struct {
@@ -183,8 +183,8 @@ func restarted(t *testing.T, f *fixture, p *Processor, c *metrics.Counters, cfg 
 // a restart in an order the checkpoint does not keep; with eviction the
 // differences are counted.
 func TestRestartContinues(t *testing.T) {
-	f := newFixture(t, 40000)
-	for _, bound := range []int{-1, 2000, 150} {
+	f := newFixture(t, fixtureEvents())
+	for _, bound := range []int{-1, 2000, 40} {
 		t.Run(fmt.Sprint(bound), func(t *testing.T) {
 			cfg := Config{MaxProcesses: bound, Threshold: 6, Features: true}
 			p, c := newProcessor(t, f, cfg)
@@ -194,7 +194,8 @@ func TestRestartContinues(t *testing.T) {
 
 			var got bytes.Buffer
 			p, c = newProcessor(t, f, cfg)
-			cuts := []int{0, 3000, 3001, 11000, 20000, len(f.test)}
+			n := len(f.test)
+			cuts := []int{0, n / 10, n/10 + 1, n * 4 / 10, n * 7 / 10, n}
 			for k := 1; k < len(cuts); k++ {
 				if k > 1 {
 					p, c = restarted(t, f, p, c, cfg)
@@ -254,7 +255,7 @@ func childFirst(k int) [][]byte {
 // parent comes, with the lineage the parent gives them (parent basename
 // in the token); each event is written once.
 func TestHoldBackAcrossRestart(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	lines := childFirst(1)
 	cfg := Config{HoldBack: time.Hour, Features: true}
 	p, c := newProcessor(t, f, cfg)
@@ -288,8 +289,8 @@ func TestHoldBackAcrossRestart(t *testing.T) {
 // per-process times and the n-gram's contexts stay within it over a
 // stream with many more processes.
 func TestBoundedMemory(t *testing.T) {
-	f := newFixture(t, 40000)
-	const bound = 100
+	f := newFixture(t, fixtureEvents())
+	const bound = 30
 	p, _ := newProcessor(t, f, Config{MaxProcesses: bound})
 	var out bytes.Buffer
 	for i, l := range f.test {
@@ -315,7 +316,7 @@ func TestBoundedMemory(t *testing.T) {
 // TestRestoreRefusesDamage: a damaged section stops the restore; a
 // checkpoint of another model's scorer is passed over.
 func TestRestoreRefusesDamage(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	p, c := newProcessor(t, f, Config{})
 	var out bytes.Buffer
 	feed(t, p, f.test[:2000], 0, &out)
@@ -355,7 +356,7 @@ func TestRestoreRefusesDamage(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
-	f := newFixture(t, 40000)
+	f := newFixture(t, fixtureEvents())
 	_, err := New(Config{})
 	require.ErrorContains(t, err, "no model")
 	_, err = New(Config{Model: f.ngram, Seed: strings.NewReader("not a graph")})
