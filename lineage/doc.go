@@ -4,6 +4,18 @@
 // process_tree_root_exec_id, parent_binary_basename and the three
 // lineage_* diagnostics) match it bit for bit.
 //
+// Register every process, then look each event up:
+//
+//	g := lineage.New()
+//	g.AddBatch(rec)                     // raw Tetragon batches; first write wins
+//	rows, err := g.ForBatch(rec)        // depth, root, parent basename, diagnostics per row
+//
+// A Graph is what package encode walks; most users hand one to
+// encode.New and never call it directly. Register the training split
+// before the test split ("train seeds test"), save a graph with WriteTo
+// and load it with ReadFrom, and bound it with WithMaxProcesses in a
+// service that runs indefinitely.
+//
 // # The graph
 //
 // Every Tetragon event names its process by exec_id and its parent by
@@ -40,29 +52,6 @@
 // ReadFrom persist a graph, so the test split can be encoded later without
 // reading the training split again; the counters travel with it.
 //
-// # Null versus empty
-//
-// The reference tells Python's None from "" in a few rules, and Arrow
-// columns can hold both. AddBatch and ForBatch honour Arrow nulls exactly;
-// the string-taking methods read "" as null, which is exact for every rule
-// except these two:
-//
-//   - Duplicate counting (Add). When both parent ids are absent, the
-//     reference stores parent_exec_id as it is, None or "", and a later
-//     row that has the other form counts as a conflicting duplicate. Add
-//     stores null for both.
-//   - Diagnostics (For). FallbackUsed is "proc_parent_exec_id is None and
-//     parent_exec_id is not None", so an empty proc_parent_exec_id is no
-//     fallback; and an empty proc_parent_exec_id with a null
-//     parent_exec_id resolves to None, which the reference does not count
-//     as a missing parent. For treats "" as null in both.
-//
-// Everywhere else None and "" are interchangeable (an empty exec_id is
-// skipped, the resolved parent uses Python's `or`, "" is never registered,
-// an empty binary has basename ""). AddNullable and ForNullable take a
-// NullString and are exact in every case. The package's tests check both
-// forms against a transcription of the reference.
-//
 // # Streaming
 //
 // A long-running service cannot make two passes; it registers each event
@@ -82,32 +71,6 @@
 //
 // Registration itself (first write wins, the duplicate counters) does not
 // depend on lookups, so it is identical in both uses.
-//
-// Memoization must not freeze early answers. Nodes never change once
-// registered, so a walk that ended on a cycle or on the 64-step cap stays
-// right forever; a walk that ended at a root is wrong exactly when that
-// root's parent has registered since. Each memo hit checks that in O(1),
-// and a stale memo is recomputed from the memos of the ancestors, which
-// are themselves checked the same way. So Add does no invalidation work,
-// and a late parent corrects every answer that depended on its absence
-// from the next lookup on.
-//
-// # Cost
-//
-// Exec_ids are interned once. Each gets an int32 index and a 32-byte,
-// pointer-free node (parent index, basename index, memo, and where its
-// bytes live); the bytes are copied into shared arena blocks, and the
-// exec_id -> index map is an open-addressing table of 8-byte slots. So the
-// graph costs about 50 bytes per process beyond the strings themselves,
-// and the garbage collector has nothing in it to scan. Basenames are
-// interned in a separate small table. A parent that has not registered yet
-// gets an index too, a placeholder, so that its children point at it
-// already.
-//
-// A lookup derives a process's memo from its parent's in O(1), so a chain
-// costs one step per process however deep it is, and a repeated lookup is
-// a hash probe and a few loads. Only cycles and chains at least MaxWalk
-// deep fall back to the reference walk, bounded at MaxWalk steps.
 //
 // # Bounded memory
 //
@@ -160,8 +123,73 @@
 //
 // # Persistence
 //
-// WriteTo and ReadFrom implement io.WriterTo and io.ReaderFrom with a
-// versioned binary format. Fixed-width integers are little endian;
+// WriteTo and ReadFrom implement io.WriterTo and io.ReaderFrom: a service
+// loads the graph a corpus build wrote (the train split's, see package
+// corpus's Config.LineageOut) and keeps growing it. The counters travel
+// with the graph; memos and the LRU clock are recomputed. ReadFrom
+// validates everything and reports bad input as ErrCorrupt or
+// ErrUnsupportedVersion rather than panicking; the format is described
+// under "File format" below.
+//
+// # Cost
+//
+// About 50 bytes per process beyond its exec_id and basename strings,
+// with nothing in it for the garbage collector to scan. A lookup costs
+// one step per process the first time its chain is walked, however deep,
+// and a hash probe and a few loads after that.
+//
+// # Null versus empty
+//
+// The reference tells Python's None from "" in a few rules, and Arrow
+// columns can hold both. AddBatch and ForBatch honour Arrow nulls exactly;
+// the string-taking methods read "" as null, which is exact for every rule
+// except these two:
+//
+//   - Duplicate counting (Add). When both parent ids are absent, the
+//     reference stores parent_exec_id as it is, None or "", and a later
+//     row that has the other form counts as a conflicting duplicate. Add
+//     stores null for both.
+//   - Diagnostics (For). FallbackUsed is "proc_parent_exec_id is None and
+//     parent_exec_id is not None", so an empty proc_parent_exec_id is no
+//     fallback; and an empty proc_parent_exec_id with a null
+//     parent_exec_id resolves to None, which the reference does not count
+//     as a missing parent. For treats "" as null in both.
+//
+// Everywhere else None and "" are interchangeable (an empty exec_id is
+// skipped, the resolved parent uses Python's `or`, "" is never registered,
+// an empty binary has basename ""). AddNullable and ForNullable take a
+// NullString and are exact in every case. The package's tests check both
+// forms against a transcription of the reference.
+//
+// # Implementation
+//
+// Exec_ids are interned once. Each gets an int32 index and a 32-byte,
+// pointer-free node (parent index, basename index, memo, and where its
+// bytes live); the bytes are copied into shared arena blocks, and the
+// exec_id -> index map is an open-addressing table of 8-byte slots. So the
+// graph costs about 50 bytes per process beyond the strings themselves,
+// and the garbage collector has nothing in it to scan. Basenames are
+// interned in a separate small table. A parent that has not registered yet
+// gets an index too, a placeholder, so that its children point at it
+// already.
+//
+// A lookup derives a process's memo from its parent's in O(1), so a chain
+// costs one step per process however deep it is, and a repeated lookup is
+// a hash probe and a few loads. Only cycles and chains at least MaxWalk
+// deep fall back to the reference walk, bounded at MaxWalk steps.
+//
+// Memoization must not freeze early answers. Nodes never change once
+// registered, so a walk that ended on a cycle or on the 64-step cap stays
+// right forever; a walk that ended at a root is wrong exactly when that
+// root's parent has registered since. Each memo hit checks that in O(1),
+// and a stale memo is recomputed from the memos of the ancestors, which
+// are themselves checked the same way. So Add does no invalidation work,
+// and a late parent corrects every answer that depended on its absence
+// from the next lookup on.
+//
+// # File format
+//
+// WriteTo and ReadFrom use a versioned binary format. Fixed-width integers are little endian;
 // "uvarint" is encoding/binary's unsigned varint. Version 1:
 //
 //	header, 20 bytes

@@ -1,8 +1,9 @@
-// Command corpus builds a tetrahids corpus end to end: Tetragon JSON export
-// in, the released layout out — Parquet shards of the encoded table per
-// split, the feature definitions, the alias map, the labels, parser /
-// lineage / encoder statistics and a datacard whose tables are computed
-// from the written data.
+// Command corpus builds a tetrahids corpus end to end with package corpus:
+// Tetragon JSON export in, the released layout out — Parquet shards of the
+// encoded table per split, the feature definitions, the alias map, the
+// labels, parser / lineage / encoder statistics and a datacard whose
+// tables are computed from the written data. Each flag sets one field of
+// corpus.Config (`go doc ./corpus Config` documents them).
 //
 // With no arguments it builds a corpus from a built-in sample (6,000
 // synthetic events of a developer container, generated at run time by
@@ -21,22 +22,16 @@
 // or with separate train and test inputs (-train-in, -test-in). Either
 // way lineage is built from all train rows first and then all test rows,
 // before anything is encoded ("train lineage seeds test"), as the
-// reference pipeline does.
-//
-// # Splits and labels
+// reference pipeline does. -lineage-out FILE also writes the train
+// split's lineage graph, the graph a service scoring the test period
+// starts from (lineage.ReadFrom), outside the output directory.
 //
 // With -in, rows whose event_time is before -cut are train and the others
-// test; rows without an event_time cannot be placed and are dropped (and
-// counted in stats.json), as the reference's carve drops them. Without
-// -cut the cut is the start of the first labels window; without labels
-// either, every row is train. A cut after the start of a labels window is
-// an error (train must be benign-only). With -train-in/-test-in every row
-// stays in its split.
-//
-// With -labels (start_ts,end_ts,technique_id,trial[,tactic,…]; see
-// package labels for the rule), both splits' shards end with is_attack
-// (bool) and technique_id (string, null when benign), unless
-// -no-label-columns; the datacard's tables are computed either way.
+// test; rows without an event_time are dropped (and counted in
+// stats.json). Without -cut the cut is the start of the first labels
+// window; without labels either, every row is train. With -labels, both
+// splits' shards end with is_attack and technique_id, unless
+// -no-label-columns.
 //
 // # Output layout
 //
@@ -50,51 +45,29 @@
 //	out/stats.json                          every counter (each drop reason), timing and the accounting
 //	out/datacard.md                         the card's tables, computed from data/
 //
-// Everything is written into a temporary directory beside -out and renamed
-// into place only when the whole build succeeded, so a failed or
-// interrupted build leaves the previous -out untouched (a killed one can
-// leave a .<out>.tmp-* directory to delete). An existing -out is replaced
-// only if it is empty or itself a corpus built by this command. The exit
-// status is non-zero on any error. Progress goes to stderr (a redrawn line
-// on a terminal, a line every 10 s otherwise; -q silences it and the
-// summary).
+// A failed or interrupted build leaves the previous -out untouched; an
+// existing -out is replaced only if it is empty or itself a corpus. The
+// exit status is non-zero on any error. Progress goes to stderr (a
+// redrawn line on a terminal, a line every 10 s otherwise; -q silences it
+// and the summary).
 //
 // # Anonymization
 //
-// By default the shards are anonymized with package anonymize: basename
-// aliases, cwd rewriting, HMAC exec-id pseudonyms (the key comes from
-// -hmac-key-file and is never written anywhere), a sweep, and the
-// post-write assertions, run again over the shards as read back from
-// disk. -policy names the policy JSON (anonymize/testdata/policy.default.json
-// is the template; fill in your operator, host and project names).
-//
-// -no-anonymize skips all of that for local research, and writes
-// reproduction/NOT_ANONYMIZED and a datacard that says so. It refuses,
-// unless -force is given, an -out that looks like a release: a path
-// component with the word "release" or "releases" (corpus-release-v0.3,
-// /srv/releases/…), a directory holding reproduction/alias_map.json (an
-// anonymized corpus), or a directory inside a Git LFS repository (a
-// .gitattributes with filter=lfs, as in a Hugging Face dataset clone).
+// By default the shards are anonymized with package anonymize (basename
+// aliases, cwd rewriting, HMAC exec-id pseudonyms keyed by
+// -hmac-key-file, a sweep, and post-write checks of the shards as read
+// back from disk) under the policy -policy names
+// (anonymize/testdata/policy.default.json is the template). -no-anonymize
+// skips all of that for local research, and refuses, unless -force, an
+// -out that looks like a release.
 //
 // # Memory
 //
-// Lineage needs every raw row before the first row can be encoded. Rather
-// than parsing the input twice (parsing is by far the most expensive
-// stage), the builder parses once, building only the raw columns the
-// encoder reads, and keeps the raw batches of each split for the second
-// pass: in memory up to -spill-memory (512 MiB by default, shared by all
-// splits), then in a temporary LZ4 Arrow IPC file per split (in the
-// temporary directory, about 0.1 KB per row, deleted once the split is
-// encoded). The second pass reads them back one batch at a time, the two
-// splits concurrently; an anonymized build keeps its encoded batches the
-// same way for the third. Besides those, what stays in memory is the
-// lineage graph (about 50 bytes per process plus its strings), each
-// encoder's per-process state and caches, a few batches in flight per
-// pipeline stage (16,384 rows each), and one Parquet row group per open
-// shard. The builder lets the Go heap grow to the soft -memory-limit
-// (1 GiB) before collecting hard, unless GOGC or GOMEMLIMIT is set: about
-// 1 GB peak RSS for a million events, bounded by the limit rather than
-// the input size (a graph of many millions of processes can exceed it).
+// The builder parses once and keeps the raw batches for the second pass,
+// in memory up to -spill-memory, then in temporary LZ4 Arrow IPC files.
+// It lets the Go heap grow to the soft -memory-limit (1 GiB) before
+// collecting hard, unless GOGC or GOMEMLIMIT is set: about 1 GB peak RSS
+// for a million events.
 package main
 
 import (
@@ -105,6 +78,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -112,9 +87,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tetrahids/tetrahids/corpus"
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
+
+// tool names this command in stats.json, the datacard and the shards.
+const tool = "github.com/tetrahids/tetrahids/examples/corpus"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -137,49 +117,27 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// Options are the builder's settings, one per flag.
-type Options struct {
-	In, TrainIn, TestIn []string
-	// Cut is the first test time (ns since the epoch); HasCut says whether
-	// -cut was given.
-	Cut    int64
-	HasCut bool
-	Labels string
-	// NoLabelColumns keeps is_attack/technique_id out of the shards even
-	// with Labels (the tables are still computed).
-	NoLabelColumns bool
-	TargetInums    []uint64
-	Sentinels      string
-	NodeName       string
-	Schema         string
-	Out            string
-	ShardRows      int64
-	RowGroupRows   int64
-	BatchRows      int
-	// SpillCompression is none, lz4 or zstd (see spill).
-	SpillCompression string
-	// SpillMemoryMiB bounds the batches held in memory between the passes
-	// before they go to temporary files.
-	SpillMemoryMiB int64
-	// MemoryLimitMiB is the Go heap's soft limit (0: the runtime's
-	// defaults); GOGC or GOMEMLIMIT in the environment take precedence.
-	MemoryLimitMiB int64
-	NoAnonymize    bool
-	Force          bool
-	HMACKeyFile    string
-	Policy         string
-	Workers        int
-	Order          tetraparse.Order
-	Quiet          bool
-	// CPUProfile and MemProfile name pprof output files (for benchmarks).
-	CPUProfile, MemProfile string
-	// Sample is set when no input was named: the built-in sample is used.
-	Sample bool
+// options are the flags: the build's Config and what the process does
+// around it.
+type options struct {
+	cfg                    corpus.Config
+	quiet                  bool
+	memoryLimitMiB         int64
+	cpuProfile, memProfile string
 }
 
-// parseFlags reads the command line into Options, checking combinations.
-func parseFlags(args []string, stderr io.Writer) (*Options, error) {
-	o := &Options{}
+// flagNames names the flag of each Config field, for error messages.
+var flagNames = map[string]string{
+	"Out": "-out", "In": "-in", "TrainIn": "-train-in", "TestIn": "-test-in", "Cut": "-cut",
+	"LabelsFile": "-labels", "SentinelsFile": "-sentinels", "Schema": "-schema", "Order": "-order",
+	"SpillCompression": "-spill-compression", "NoAnonymize": "-no-anonymize", "HMACKeyFile": "-hmac-key-file",
+	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers",
+}
+
+// parseFlags reads the command line, checking what the flags alone decide.
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	c := &o.cfg
 	fs := flag.NewFlagSet("corpus", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var in, trainIn, testIn listFlag
@@ -187,28 +145,29 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.Var(&trainIn, "train-in", "train inputs, as -in; with -test-in instead of -in and -cut")
 	fs.Var(&testIn, "test-in", "test inputs, as -in")
 	cut := fs.String("cut", "", "RFC 3339 time: events before it go to train, the others to test (default with -labels: the first window's start)")
-	fs.StringVar(&o.Labels, "labels", "", "labels.csv of ATT&CK trial windows (start_ts,end_ts,technique_id,trial,…)")
-	fs.BoolVar(&o.NoLabelColumns, "no-label-columns", false, "with -labels, do not append is_attack/technique_id to the shards")
+	fs.StringVar(&c.LabelsFile, "labels", "", "labels.csv of ATT&CK trial windows (start_ts,end_ts,technique_id,trial,…)")
+	fs.BoolVar(&c.NoLabelColumns, "no-label-columns", false, "with -labels, do not append is_attack/technique_id to the shards")
 	inums := fs.String("target-inums", "", "comma-separated PID-namespace inums to keep (default: every non-host PID namespace)")
-	fs.StringVar(&o.Sentinels, "sentinels", "", "CSV of sentinel windows to drop (start_ts,end_ts,label; bounds inclusive)")
-	fs.StringVar(&o.NodeName, "node-name", "", "node name written when an event has none")
-	fs.StringVar(&o.Schema, "schema", schema.DefaultVersion, "schema version (1.1, 1.0) or a feature_definitions.json path")
-	fs.StringVar(&o.Out, "out", "out", "output directory")
-	fs.Int64Var(&o.ShardRows, "shard-rows", 1_000_000, "rows per Parquet shard")
-	fs.Int64Var(&o.RowGroupRows, "row-group-rows", 65_536, "rows per Parquet row group (what a streaming reader holds at once)")
-	fs.IntVar(&o.BatchRows, "batch-rows", 16_384, "rows per parser batch")
-	fs.StringVar(&o.SpillCompression, "spill-compression", "lz4", "compression of the temporary spill files: lz4, zstd (least disk) or none")
-	fs.Int64Var(&o.SpillMemoryMiB, "spill-memory", 512, "MiB of Arrow batches held in memory between the passes; the rest goes to temporary files (0: every batch does)")
-	fs.Int64Var(&o.MemoryLimitMiB, "memory-limit", 1024, "soft limit of the Go heap in MiB, what the garbage collector lets it grow to (0: the Go runtime's defaults; GOGC or GOMEMLIMIT override)")
-	fs.BoolVar(&o.NoAnonymize, "no-anonymize", false, "skip anonymization (local research only; refuses release-like -out without -force)")
-	fs.BoolVar(&o.Force, "force", false, "with -no-anonymize, write even where the output looks like a release")
-	fs.StringVar(&o.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
-	fs.StringVar(&o.Policy, "policy", "", "anonymization policy JSON (default: the card's release policy)")
-	fs.IntVar(&o.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
+	fs.StringVar(&c.SentinelsFile, "sentinels", "", "CSV of sentinel windows to drop (start_ts,end_ts,label; bounds inclusive)")
+	fs.StringVar(&c.NodeName, "node-name", "", "node name written when an event has none")
+	fs.StringVar(&c.Schema, "schema", schema.DefaultVersion, "schema version (1.1, 1.0) or a feature_definitions.json path")
+	fs.StringVar(&c.Out, "out", "out", "output directory")
+	fs.StringVar(&c.LineageOut, "lineage-out", "", "also write the train split's lineage graph to this file (mode 0600; not inside -out: it holds raw exec ids)")
+	fs.Int64Var(&c.ShardRows, "shard-rows", 1_000_000, "rows per Parquet shard")
+	fs.Int64Var(&c.RowGroupRows, "row-group-rows", 65_536, "rows per Parquet row group (what a streaming reader holds at once)")
+	fs.IntVar(&c.BatchRows, "batch-rows", 16_384, "rows per parser batch")
+	fs.StringVar(&c.SpillCompression, "spill-compression", "lz4", "compression of the temporary spill files: lz4, zstd (least disk) or none")
+	spillMiB := fs.Int64("spill-memory", 512, "MiB of Arrow batches held in memory between the passes; the rest goes to temporary files (0: every batch does)")
+	fs.Int64Var(&o.memoryLimitMiB, "memory-limit", 1024, "soft limit of the Go heap in MiB, what the garbage collector lets it grow to (0: the Go runtime's defaults; GOGC or GOMEMLIMIT override)")
+	fs.BoolVar(&c.NoAnonymize, "no-anonymize", false, "skip anonymization (local research only; refuses release-like -out without -force)")
+	fs.BoolVar(&c.AllowReleaseLike, "force", false, "with -no-anonymize, write even where the output looks like a release")
+	fs.StringVar(&c.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
+	fs.StringVar(&c.PolicyFile, "policy", "", "anonymization policy JSON (default: the card's release policy)")
+	fs.IntVar(&c.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
-	fs.BoolVar(&o.Quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
-	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile after the last batch is written (before the shards are closed) to this file")
+	fs.BoolVar(&o.quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile after the last batch is written (before the shards are closed) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: corpus [flags]   (no inputs: build the built-in sample)")
 		fs.PrintDefaults()
@@ -219,15 +178,15 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q (name inputs with -in)", fs.Args())
 	}
-	o.In, o.TrainIn, o.TestIn = in, trainIn, testIn
+	c.In, c.TrainIn, c.TestIn = in, trainIn, testIn
 	switch {
-	case len(o.In) > 0 && len(o.TrainIn)+len(o.TestIn) > 0:
+	case len(c.In) > 0 && len(c.TrainIn)+len(c.TestIn) > 0:
 		return nil, errors.New("use either -in (with -cut) or -train-in/-test-in, not both")
-	case *cut != "" && len(o.TrainIn)+len(o.TestIn) > 0:
+	case *cut != "" && len(c.TrainIn)+len(c.TestIn) > 0:
 		return nil, errors.New("-cut splits -in; -train-in/-test-in are already split")
-	case len(o.In)+len(o.TrainIn)+len(o.TestIn) == 0:
-		o.Sample = true
-		if *cut != "" || o.Labels != "" || o.Sentinels != "" || *inums != "" {
+	case len(c.In)+len(c.TrainIn)+len(c.TestIn) == 0:
+		c.Sample = true
+		if *cut != "" || c.LabelsFile != "" || c.SentinelsFile != "" || *inums != "" {
 			return nil, errors.New("-cut, -labels, -sentinels and -target-inums need inputs (-in or -train-in/-test-in)")
 		}
 	}
@@ -236,7 +195,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-cut %q: want an RFC 3339 time such as 2026-04-19T21:46:27Z: %w", *cut, err)
 		}
-		o.Cut, o.HasCut = t.UnixNano(), true
+		c.Cut = t
 	}
 	if *inums != "" {
 		for _, f := range strings.Split(*inums, ",") {
@@ -244,35 +203,35 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 			if err != nil {
 				return nil, fmt.Errorf("-target-inums: %q is not an inode number", f)
 			}
-			o.TargetInums = append(o.TargetInums, v)
+			c.TargetInums = append(c.TargetInums, v)
 		}
 	}
 	switch *order {
 	case "file":
-		o.Order = tetraparse.FileOrder
+		c.Order = tetraparse.FileOrder
 	case "time":
-		o.Order = tetraparse.TimeOrder
+		c.Order = tetraparse.TimeOrder
 	default:
 		return nil, fmt.Errorf("-order %q: want file or time", *order)
 	}
+	for _, x := range []struct {
+		name string
+		v    int64
+		min  int64
+	}{{"-shard-rows", c.ShardRows, 1}, {"-row-group-rows", c.RowGroupRows, 1}, {"-batch-rows", int64(c.BatchRows), 1},
+		{"-memory-limit", o.memoryLimitMiB, 0}, {"-spill-memory", *spillMiB, 0}, {"-workers", int64(c.Workers), 0}} {
+		if x.v < x.min {
+			return nil, fmt.Errorf("%s %d: must be %s", x.name, x.v, map[int64]string{0: "zero or more", 1: "positive"}[x.min])
+		}
+	}
+	c.SpillMemory = *spillMiB << 20
+	if *spillMiB == 0 {
+		c.SpillMemory = -1 // the Config's "none"; its zero is the default
+	}
 	switch {
-	case o.ShardRows <= 0:
-		return nil, fmt.Errorf("-shard-rows %d: must be positive", o.ShardRows)
-	case o.RowGroupRows <= 0:
-		return nil, fmt.Errorf("-row-group-rows %d: must be positive", o.RowGroupRows)
-	case o.BatchRows <= 0:
-		return nil, fmt.Errorf("-batch-rows %d: must be positive", o.BatchRows)
-	case o.MemoryLimitMiB < 0:
-		return nil, fmt.Errorf("-memory-limit %d: must not be negative", o.MemoryLimitMiB)
-	case o.SpillMemoryMiB < 0:
-		return nil, fmt.Errorf("-spill-memory %d: must not be negative", o.SpillMemoryMiB)
-	case !knownSpillCodec(o.SpillCompression):
-		return nil, fmt.Errorf("-spill-compression %q: want none, lz4 or zstd", o.SpillCompression)
-	case o.Workers < 0:
-		return nil, fmt.Errorf("-workers %d: must not be negative", o.Workers)
-	case o.Out == "":
+	case c.Out == "":
 		return nil, errors.New("-out must name a directory")
-	case o.NoAnonymize && (o.HMACKeyFile != "" || o.Policy != ""):
+	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != ""):
 		return nil, errors.New("-hmac-key-file and -policy configure anonymization, which -no-anonymize skips")
 	}
 	return o, nil
@@ -284,8 +243,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -295,7 +254,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && o.MemoryLimitMiB > 0 {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && o.memoryLimitMiB > 0 {
 		// The builder's live heap is small next to what it allocates (Arrow
 		// batches that live for one stage): the default collector, which
 		// runs whenever the heap doubles, cost about a sixth of the CPU
@@ -303,14 +262,131 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Let the heap grow to the soft limit instead; the runtime keeps to
 		// the limit by collecting more often near it.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(o.MemoryLimitMiB << 20))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(o.memoryLimitMiB << 20))
 	}
-	res, err := Build(ctx, o, stderr)
+	c := o.cfg
+	c.Tool = tool
+	c.OnWarning = func(msg string) { fmt.Fprintln(stderr, "corpus: warning: "+msg) }
+	pl := newProgressLine(stderr)
+	var profErr error
+	c.OnProgress = func(p corpus.Progress) {
+		if !o.quiet {
+			pl.report(p)
+		}
+		// The stage that writes the shards ends after their last batch:
+		// the point of the largest live heap.
+		if p.Done && o.memProfile != "" && (p.Stage == corpus.StageAnonymize || c.NoAnonymize && p.Stage == corpus.StageEncode) {
+			profErr = writeHeapProfile(o.memProfile)
+		}
+	}
+	if o.quiet && o.memProfile == "" {
+		c.OnProgress = nil
+	}
+	c.ProgressInterval = pl.interval
+	res, err := corpus.Build(ctx, c)
+	if ce := (*corpus.ConfigError)(nil); errors.As(err, &ce) && flagNames[ce.Field] != "" {
+		return fmt.Errorf("%s: %w", flagNames[ce.Field], ce.Err)
+	}
 	if err != nil {
 		return err
 	}
-	if !o.Quiet {
-		res.summary(stdout)
+	if profErr != nil {
+		return profErr
+	}
+	if !o.quiet {
+		summary(stdout, res)
 	}
 	return nil
+}
+
+// progressLine prints the build's progress: the stage, events kept or rows
+// done, the rate, the elapsed time and, when the stage's total is known,
+// the ETA. On a terminal the line is redrawn every second; otherwise (a log
+// file, CI) a line is printed every 10 seconds. A stage shorter than that
+// prints nothing.
+type progressLine struct {
+	w        io.Writer
+	tty      bool
+	interval time.Duration
+	printed  bool // the current stage printed a line
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	p := &progressLine{w: w, interval: 10 * time.Second}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty, p.interval = true, time.Second
+		}
+	}
+	return p
+}
+
+func (p *progressLine) report(r corpus.Progress) {
+	if r.Done && !p.printed {
+		return
+	}
+	p.printed = !r.Done
+	stage := string(r.Stage)
+	if r.Split != "" {
+		stage += " " + r.Split
+	}
+	sec := r.Elapsed.Seconds()
+	var b strings.Builder
+	fmt.Fprintf(&b, "corpus: %-12s", stage)
+	frac := -1.0
+	if r.TotalBytes > 0 {
+		fmt.Fprintf(&b, " %s events  %s events/s  %.1f MB/s", numfmt.Group(r.Rows), numfmt.Group(int64(float64(r.Rows)/sec)), float64(r.Bytes)/sec/1e6)
+		frac = float64(r.Bytes) / float64(r.TotalBytes)
+	} else if r.TotalRows > 0 {
+		fmt.Fprintf(&b, " %s/%s rows  %s rows/s", numfmt.Group(r.Rows), numfmt.Group(r.TotalRows), numfmt.Group(int64(float64(r.Rows)/sec)))
+		frac = float64(r.Rows) / float64(r.TotalRows)
+	} else {
+		fmt.Fprintf(&b, " %s rows  %s rows/s", numfmt.Group(r.Rows), numfmt.Group(int64(float64(r.Rows)/sec)))
+	}
+	fmt.Fprintf(&b, "  %s elapsed", numfmt.Clock(r.Elapsed))
+	if frac > 0 && frac < 1 && !r.Done {
+		fmt.Fprintf(&b, "  ETA %s", numfmt.Clock(time.Duration(float64(r.Elapsed)*(1-frac)/frac)))
+	}
+	switch {
+	case p.tty && r.Done:
+		fmt.Fprintf(p.w, "\r%s\033[K\n", b.String())
+	case p.tty:
+		fmt.Fprintf(p.w, "\r%s\033[K", b.String())
+	default:
+		fmt.Fprintln(p.w, b.String())
+	}
+}
+
+// summary prints what was written, and how fast.
+func summary(w io.Writer, r *corpus.Result) {
+	var parts []string
+	for _, s := range r.Splits {
+		parts = append(parts, fmt.Sprintf("%s %s rows in %d shard(s)", s.Name, numfmt.Group(s.Rows), len(s.Shards)))
+	}
+	anon := "anonymized"
+	if !r.Anonymized {
+		anon = "NOT anonymized"
+	}
+	sec := r.Elapsed.Seconds()
+	fmt.Fprintf(w, "corpus: wrote %s (%s; %s, %.1f MB) from %s lines (%.1f MB) in %.1f s: %s events/s, %.1f MB/s\n",
+		r.Out, strings.Join(parts, ", "), anon, float64(r.OutBytes)/1e6, numfmt.Group(r.Lines), float64(r.InputBytes)/1e6,
+		sec, numfmt.Group(int64(float64(r.Lines)/sec)), float64(r.InputBytes)/1e6/sec)
+	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "datacard.md"), filepath.Join(r.Out, "stats.json"))
+	if r.LineageOut != "" {
+		fmt.Fprintf(w, "corpus: train lineage graph in %s\n", r.LineageOut)
+	}
+}
+
+// writeHeapProfile writes the live heap, for -memprofile.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	err = pprof.WriteHeapProfile(f)
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	return err
 }

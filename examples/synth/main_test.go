@@ -93,11 +93,11 @@ func TestRotatedSet(t *testing.T) {
 	assert.Zero(t, st.JSONErrors)
 }
 
-// TestCorpusSample checks that examples/corpus's embedded sample labels
+// TestCorpusSample checks that package corpus's embedded sample labels
 // and cut still match what this command makes from the sample's
 // parameters (they would drift if internal/synth changed).
 func TestCorpusSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "corpus", "sample", "sample.json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "corpus", "sample", "sample.json"))
 	require.NoError(t, err)
 	var p struct {
 		Seed         uint64  `json:"seed"`
@@ -117,9 +117,9 @@ func TestCorpusSample(t *testing.T) {
 	assert.Equal(t, p.Cut, fmtTime(cut), "sample.json cut")
 	var b bytes.Buffer
 	require.NoError(t, WriteLabels(&b, ws))
-	want, err := os.ReadFile(filepath.Join("..", "corpus", "sample", "labels.csv"))
+	want, err := os.ReadFile(filepath.Join("..", "..", "corpus", "sample", "labels.csv"))
 	require.NoError(t, err)
-	assert.Equal(t, string(want), b.String(), "regenerate with the command in examples/corpus/sample.go")
+	assert.Equal(t, string(want), b.String(), "regenerate with the command in corpus/sample.go")
 }
 
 func TestWindows(t *testing.T) {

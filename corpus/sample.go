@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ import (
 // a change of internal/synth:
 //
 //	go run ./examples/synth -seed 7 -events 6000 -rotate 1500 -out /tmp/sample \
-//	  -windows 8 -test-fraction 0.3 -labels examples/corpus/sample/labels.csv
+//	  -windows 8 -test-fraction 0.3 -labels corpus/sample/labels.csv
 //
 // and put the printed -cut into sample/sample.json. The examples/synth
 // tests check that the two files still agree with the generator.

@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bufio"
@@ -9,11 +9,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// shardWriter writes one split as Parquet shards of at most rowsPerShard
-// rows, named <split>-00000-of-0000N.parquet (the Hugging Face layout) once
-// N is known, at Close. Until then shards carry a temporary name.
+// ShardWriter is the write stage: it writes one split as Parquet shards of
+// at most Config.ShardRows rows, named <split>-00000-of-0000N.parquet (the
+// Hugging Face layout) once N is known, at Close. Until then shards carry
+// a temporary name (.<split>-00000.parquet.partial). Make one with
+// Plan.NewShardWriter. A ShardWriter is not safe for concurrent use; one
+// per split.
 //
 // Format choices, for independent readers: Parquet format 2.6 (so that
 // event_time stays TIMESTAMP(NANOS, UTC) rather than being coerced to
@@ -22,20 +26,22 @@ import (
 // compression, dictionary encoding, column statistics, and the Arrow schema
 // stored in the file metadata so that Arrow readers restore the exact
 // types; the schema-version metadata is also a plain key-value entry of
-// the file (tetrahids.schema_version). Row groups hold rowGroupRows rows
-// (65,536 by default: a few MB per column chunk, what a streaming reader
-// holds at once, and enough rows for good compression); columnWriter
-// writes a row group's columns in parallel.
-type shardWriter struct {
+// the file (tetrahids.schema_version). Row groups hold Config.RowGroupRows
+// rows (65,536 by default: a few MB per column chunk, what a streaming
+// reader holds at once, and enough rows for good compression). The file is
+// written by pqarrow's FileWriter, batches buffered into row groups
+// (WriteBuffered); the splits' writers run concurrently.
+type ShardWriter struct {
 	dir, split   string
 	schema       *arrow.Schema
 	rowsPerShard int64
 	rowGroupRows int64
 	md           arrow.Metadata
+	createdBy    string
 
 	f       *os.File
 	bw      *bufio.Writer
-	fw      *columnWriter
+	fw      *pqarrow.FileWriter
 	curRows int64
 	temps   []string
 	rows    int64
@@ -45,8 +51,8 @@ type shardWriter struct {
 // from the first batch written (anonymization may drop columns, labelling
 // adds two); the schema metadata is always md (the schema version of the
 // definitions used), which pqarrow stores as file key-value metadata.
-func newShardWriter(dir, split string, rowsPerShard, rowGroupRows int64, md arrow.Metadata) *shardWriter {
-	return &shardWriter{dir: dir, split: split, rowsPerShard: rowsPerShard, rowGroupRows: rowGroupRows, md: md}
+func newShardWriter(dir, split string, rowsPerShard, rowGroupRows int64, md arrow.Metadata, createdBy string) *ShardWriter {
+	return &ShardWriter{dir: dir, split: split, rowsPerShard: rowsPerShard, rowGroupRows: rowGroupRows, md: md, createdBy: createdBy}
 }
 
 // writerProps returns the Parquet properties for schema sc. Dictionary
@@ -54,7 +60,7 @@ func newShardWriter(dir, split string, rowsPerShard, rowGroupRows int64, md arro
 // delta_t_prev_ns, process_age_ns): those are nearly unique per row, so a
 // dictionary only costs hashing before it falls back to plain encoding
 // (switching it off made the shards smaller and no slower to write).
-func writerProps(sc *arrow.Schema, rowGroupRows int64) *parquet.WriterProperties {
+func writerProps(sc *arrow.Schema, rowGroupRows int64, createdBy string) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithVersion(parquet.V2_6),
 		parquet.WithDataPageVersion(parquet.DataPageV1),
@@ -62,7 +68,7 @@ func writerProps(sc *arrow.Schema, rowGroupRows int64) *parquet.WriterProperties
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(rowGroupRows),
-		parquet.WithCreatedBy("tetrahids examples/corpus (parquet-go " + arrow.PkgVersion + ")"),
+		parquet.WithCreatedBy(createdBy),
 	}
 	for _, f := range sc.Fields() {
 		switch f.Type.ID() {
@@ -73,14 +79,15 @@ func writerProps(sc *arrow.Schema, rowGroupRows int64) *parquet.WriterProperties
 	return parquet.NewWriterProperties(opts...)
 }
 
-func (s *shardWriter) open() error {
+func (s *ShardWriter) open() error {
 	name := filepath.Join(s.dir, fmt.Sprintf(".%s-%05d.parquet.partial", s.split, len(s.temps)))
 	f, err := os.Create(name)
 	if err != nil {
 		return err
 	}
 	s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
-	s.fw, err = newColumnWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows))
+	s.fw, err = pqarrow.NewFileWriter(s.schema, s.bw, writerProps(s.schema, s.rowGroupRows, s.createdBy),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", name, err)
@@ -91,7 +98,7 @@ func (s *shardWriter) open() error {
 	return nil
 }
 
-func (s *shardWriter) closeShard() error {
+func (s *ShardWriter) closeShard() error {
 	if s.fw == nil {
 		return nil
 	}
@@ -111,8 +118,9 @@ func (s *shardWriter) closeShard() error {
 }
 
 // Write appends rec (the caller keeps it), starting a new shard whenever
-// the current one is full.
-func (s *shardWriter) Write(rec arrow.RecordBatch) error {
+// the current one is full. The first batch fixes the columns (anonymization
+// may drop columns, labelling adds two); every later batch must have them.
+func (s *ShardWriter) Write(rec arrow.RecordBatch) error {
 	if s.schema == nil {
 		s.schema = arrow.NewSchema(rec.Schema().Fields(), &s.md)
 	}
@@ -128,7 +136,7 @@ func (s *shardWriter) Write(rec arrow.RecordBatch) error {
 		if k != n {
 			part = rec.NewSlice(off, off+k)
 		}
-		err := s.fw.Write(part)
+		err := s.fw.WriteBuffered(part)
 		if part != rec {
 			part.Release()
 		}
@@ -148,8 +156,10 @@ func (s *shardWriter) Write(rec arrow.RecordBatch) error {
 }
 
 // WriteEmpty makes sure the split has a shard even without rows: an empty
-// file with schema sc (the writer's schema if it has one).
-func (s *shardWriter) WriteEmpty(sc *arrow.Schema) error {
+// file with schema sc (the writer's schema if it has one), so that the
+// split still exists for readers (a glob over test-*.parquet finds it)
+// and carries the schema.
+func (s *ShardWriter) WriteEmpty(sc *arrow.Schema) error {
 	if len(s.temps) > 0 {
 		return nil
 	}
@@ -160,8 +170,9 @@ func (s *shardWriter) WriteEmpty(sc *arrow.Schema) error {
 }
 
 // Close finishes the last shard and gives every shard its final name. It
-// returns the final paths (none for an empty split).
-func (s *shardWriter) Close() ([]string, error) {
+// returns the final paths, in order (none for a split without rows and
+// without WriteEmpty).
+func (s *ShardWriter) Close() ([]string, error) {
 	if err := s.closeShard(); err != nil {
 		return nil, err
 	}
@@ -177,12 +188,18 @@ func (s *shardWriter) Close() ([]string, error) {
 	return out, nil
 }
 
-// Abort closes and removes any partial shard (the temporary directory is
-// removed anyway; this frees the file handle early).
-func (s *shardWriter) Abort() {
+// Abort closes the shard being written, if any, and removes every shard
+// not yet renamed by Close. Calling it after Close does nothing.
+func (s *ShardWriter) Abort() {
 	if s.fw != nil {
-		s.fw.Abort()
-		s.f.Close()
-		s.fw = nil
+		s.f.Close() // the writer's buffered row group is dropped with it
+		s.fw, s.bw, s.f = nil, nil, nil
 	}
+	for _, tmp := range s.temps {
+		os.Remove(tmp)
+	}
+	s.temps = nil
 }
+
+// Rows returns the rows written so far.
+func (s *ShardWriter) Rows() int64 { return s.rows }

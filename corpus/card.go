@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"cmp"
@@ -6,12 +6,14 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 	"github.com/tetrahids/tetrahids/labels"
 	"github.com/tetrahids/tetrahids/schema"
 )
@@ -28,15 +30,23 @@ const (
 // card shows.
 var distColumns = []string{colEventType, colActionFamily}
 
-// card accumulates, from the batches exactly as they are written to the
-// shards, the numbers of the datacard: per split the row count and span,
-// the procfs-walk timestamps (for the pre-window count), class
-// distributions, hash-bucket use and label tallies.
-type card struct {
+// Card is the datacard stage: it accumulates, from the batches exactly as
+// they are written to the shards, the numbers of datacard.md (per split
+// the row count and span, the pre-window rows, class distributions,
+// hash-bucket use and, with labels, the attack events per technique) and
+// renders it. Make one with Plan.NewCard. Add may be called for different
+// splits concurrently, never for one split from two goroutines at once.
+type Card struct {
 	defs     *schema.Definitions
 	set      *labels.Set // nil without labels
 	hashCols []hashCol
 	splits   []*cardSplit
+	// what the card says about the build besides the data
+	tool         string
+	anonymized   bool
+	labelCols    bool
+	shardRows    int64
+	rowGroupRows int64
 }
 
 type hashCol struct {
@@ -70,8 +80,8 @@ type cardSplit struct {
 	scratch []int32
 }
 
-func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *card {
-	c := &card{defs: defs, set: set}
+func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *Card {
+	c := &Card{defs: defs, set: set, tool: defaultTool, labelCols: true, shardRows: defaultShardRows, rowGroupRows: defaultRowGroupRows}
 	for _, col := range defs.Encoded.Columns {
 		if col.Hash != nil && col.Hash.Capacity > 0 {
 			c.hashCols = append(c.hashCols, hashCol{col.Name, col.Hash.Capacity})
@@ -90,7 +100,7 @@ func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *card {
 	return c
 }
 
-func (c *card) split(name string) *cardSplit {
+func (c *Card) split(name string) *cardSplit {
 	for _, s := range c.splits {
 		if s.name == name {
 			return s
@@ -146,8 +156,13 @@ func colByName(rec arrow.RecordBatch, name string) arrow.Array {
 	return rec.Column(idx[0])
 }
 
-// add accumulates one written batch of split s.
-func (c *card) add(s *cardSplit, rec arrow.RecordBatch) error {
+// Add accumulates one batch of a split as it is written (after
+// anonymization and labelling), which the caller keeps.
+func (c *Card) Add(split string, rec arrow.RecordBatch) error {
+	s := c.split(split)
+	if s == nil {
+		return fmt.Errorf("datacard: no split %q", split)
+	}
 	n := int(rec.NumRows())
 	s.rows += int64(n)
 	et, _ := colByName(rec, colEventTime).(*array.Timestamp)
@@ -246,7 +261,7 @@ func (s *cardSplit) attacks() int64 {
 
 // windowStart is the corpus-wide earliest event_time of a row that is not
 // a procfs-walk exec: the start of the collection window.
-func (c *card) windowStart() (int64, bool) {
+func (c *Card) windowStart() (int64, bool) {
 	var w int64
 	ok := false
 	for _, s := range c.splits {
@@ -259,7 +274,7 @@ func (c *card) windowStart() (int64, bool) {
 
 // preWindow returns the split's rows stamped before the window start, and
 // the earliest time at or after it.
-func (c *card) preWindow(s *cardSplit) (n int64, first int64, hasFirst bool) {
+func (c *Card) preWindow(s *cardSplit) (n int64, first int64, hasFirst bool) {
 	w, ok := c.windowStart()
 	if !ok {
 		return 0, s.minT, s.hasT
@@ -286,34 +301,50 @@ func pct(n, d int64) string {
 	return fmt.Sprintf("%.2f %%", 100*float64(n)/float64(d))
 }
 
-// cardMeta is what the card says about the build besides the data.
-type cardMeta struct {
-	Built        time.Time
-	Inputs       string
-	Anonymized   bool
-	LabelsFile   string
-	LabelCols    bool
-	SplitRule    string
-	ShardRows    int64
-	RowGroupRows int64
+// AddShards records a split's written shards (their count and size on
+// disk), once Close has named them.
+func (c *Card) AddShards(split string, paths []string) error {
+	s := c.split(split)
+	if s == nil {
+		return fmt.Errorf("datacard: no split %q", split)
+	}
+	s.shards += len(paths)
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		s.bytes += fi.Size()
+	}
+	return nil
 }
 
-// writeMarkdown renders datacard.md.
-func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
+// CardInfo is what the card says about the build besides the data.
+type CardInfo struct {
+	Built     time.Time // when the build started
+	Inputs    string    // what was read, in a phrase ("train: 3 files (1.2 MB); …")
+	SplitRule string    // how rows were split into train and test, in a sentence
+}
+
+// WriteMarkdown renders datacard.md.
+func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	var b strings.Builder
 	d := c.defs
 	b.WriteString("# Datacard\n\n")
-	fmt.Fprintf(&b, "Built by `examples/corpus` of github.com/tetrahids/tetrahids on %s from %s. ",
-		m.Built.UTC().Format(time.RFC3339), m.Inputs)
+	tool := "`" + c.tool + "`"
+	if rel, ok := strings.CutPrefix(c.tool, module+"/"); ok {
+		tool = "`" + rel + "` of " + module
+	}
+	fmt.Fprintf(&b, "Built by %s on %s from %s. ", tool, m.Built.UTC().Format(time.RFC3339), m.Inputs)
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
 		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
-	if m.Anonymized {
+	if c.anonymized {
 		b.WriteString("Anonymized for release: basenames aliased (`reproduction/alias_map.json`), working directories rewritten, exec ids replaced by HMAC pseudonyms, a final sweep over every string column, and post-write leak checks passed.\n\n")
 	} else {
 		b.WriteString("**NOT ANONYMIZED** (built with `-no-anonymize`): the shards hold original basenames, working directories and exec ids. For local research only; do not publish.\n\n")
 	}
 	fmt.Fprintf(&b, "%s Every number below is computed from the Parquet shards in `data/` as written (%s rows per shard at most, row groups of %s rows).\n\n",
-		m.SplitRule, group(m.ShardRows), group(m.RowGroupRows))
+		m.SplitRule, numfmt.Group(c.shardRows), numfmt.Group(c.rowGroupRows))
 
 	// Splits.
 	hasLabels := c.set != nil
@@ -333,9 +364,9 @@ func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
 		if ok {
 			span = fmtCardTime(first) + " → " + fmtCardTime(s.maxT)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |", s.name, group(s.rows), s.shards, span, group(pre), group(s.nullTime))
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |", s.name, numfmt.Group(s.rows), s.shards, span, numfmt.Group(pre), numfmt.Group(s.nullTime))
 		if hasLabels {
-			fmt.Fprintf(&b, " %s | %s |", group(s.attacks()), pct(s.attacks(), s.rows))
+			fmt.Fprintf(&b, " %s | %s |", numfmt.Group(s.attacks()), pct(s.attacks(), s.rows))
 		}
 		b.WriteString("\n")
 		tot.rows += s.rows
@@ -344,9 +375,9 @@ func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
 		tot.null += s.nullTime
 		tot.att += s.attacks()
 	}
-	fmt.Fprintf(&b, "| **total** | %s | %d | | %s | %s |", group(tot.rows), tot.shards, group(tot.pre), group(tot.null))
+	fmt.Fprintf(&b, "| **total** | %s | %d | | %s | %s |", numfmt.Group(tot.rows), tot.shards, numfmt.Group(tot.pre), numfmt.Group(tot.null))
 	if hasLabels {
-		fmt.Fprintf(&b, " %s | %s |", group(tot.att), pct(tot.att, tot.rows))
+		fmt.Fprintf(&b, " %s | %s |", numfmt.Group(tot.att), pct(tot.att, tot.rows))
 	}
 	b.WriteString("\n\n")
 	if ws, ok := c.windowStart(); ok {
@@ -399,7 +430,7 @@ func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
 				if r.code < len(s.dist[name]) {
 					n = s.dist[name][r.code]
 				}
-				fmt.Fprintf(&b, " %s | %s |", group(n), pct(n, s.rows))
+				fmt.Fprintf(&b, " %s | %s |", numfmt.Group(n), pct(n, s.rows))
 			}
 			b.WriteString("\n")
 		}
@@ -416,22 +447,22 @@ func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
 	}
 	b.WriteString("---:|---:|\n")
 	for _, h := range c.hashCols {
-		fmt.Fprintf(&b, "| %s | %s |", h.name, group(int64(h.capacity)))
+		fmt.Fprintf(&b, "| %s | %s |", h.name, numfmt.Group(int64(h.capacity)))
 		all := make([]uint64, (h.capacity+63)/64)
 		for _, s := range c.splits {
 			u := popcount(s.used[h.name])
-			fmt.Fprintf(&b, " %s | %s |", group(u), pct(u, int64(h.capacity)))
+			fmt.Fprintf(&b, " %s | %s |", numfmt.Group(u), pct(u, int64(h.capacity)))
 			for i, x := range s.used[h.name] {
 				all[i] |= x
 			}
 		}
 		u := popcount(all)
-		fmt.Fprintf(&b, " %s | %s |\n", group(u), pct(u, int64(h.capacity)))
+		fmt.Fprintf(&b, " %s | %s |\n", numfmt.Group(u), pct(u, int64(h.capacity)))
 	}
 
 	// Labels.
 	if hasLabels {
-		c.writeLabels(&b, m)
+		c.writeLabels(&b)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -439,7 +470,7 @@ func (c *card) writeMarkdown(w io.Writer, m cardMeta) error {
 
 // writeLabels renders the per-technique table: trials, and attack events
 // per split, sorted by test events (then technique id).
-func (c *card) writeLabels(b *strings.Builder, m cardMeta) {
+func (c *Card) writeLabels(b *strings.Builder) {
 	ws := c.set.Windows()
 	techs := map[string]bool{}
 	for _, w := range ws {
@@ -447,7 +478,7 @@ func (c *card) writeLabels(b *strings.Builder, m cardMeta) {
 	}
 	fmt.Fprintf(b, "\n## Labels\n\n%d windows of %d techniques from `labels.csv`. An event belongs to the window with the largest start ≤ its event_time and is an attack iff its event_time is before that window's end (windows are half open; a null event_time is benign); background activity inside a window is labelled attack by association.",
 		len(ws), len(techs))
-	if m.LabelCols {
+	if c.labelCols {
 		b.WriteString(" The shards end with `is_attack` (bool) and `technique_id` (string, null when benign).")
 	} else {
 		b.WriteString(" The shards carry no label columns (`-no-label-columns`); join `labels.csv` by time.")
@@ -494,7 +525,7 @@ func (c *card) writeLabels(b *strings.Builder, m cardMeta) {
 		fmt.Fprintf(b, "| %s | %s | %d |", mdCell(r.id), mdCell(r.tactic), r.trials)
 		trials += r.trials
 		for k := range c.splits {
-			fmt.Fprintf(b, " %d | %s |", r.seen[k], group(r.events[k]))
+			fmt.Fprintf(b, " %d | %s |", r.seen[k], numfmt.Group(r.events[k]))
 			seen[k] += r.seen[k]
 			events[k] += r.events[k]
 		}
@@ -502,7 +533,7 @@ func (c *card) writeLabels(b *strings.Builder, m cardMeta) {
 	}
 	fmt.Fprintf(b, "| **total** | | %d |", trials)
 	for k := range c.splits {
-		fmt.Fprintf(b, " %d | %s |", seen[k], group(events[k]))
+		fmt.Fprintf(b, " %d | %s |", seen[k], numfmt.Group(events[k]))
 	}
 	b.WriteString("\n")
 }

@@ -1,12 +1,10 @@
-package main
+package corpus
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
@@ -18,7 +16,7 @@ type inputSet struct {
 	bytes int64 // total size on disk, for progress and throughput
 }
 
-// expandInputs turns -in style arguments into files with
+// expandInputs turns Config.In-style arguments into files with
 // tetraparse.Inputs (directories become their rotated files, oldest
 // first) and sums their sizes.
 func expandInputs(name string, args []string) (inputSet, error) {
@@ -42,26 +40,6 @@ func expandInputs(name string, args []string) (inputSet, error) {
 	}
 	set.files = files
 	return set, nil
-}
-
-// parseFiles parses files with Parser.Files (in parallel, in the parser's
-// order) and calls fn with every batch, which is released when fn returns
-// (Retain to keep it). The first error — a file that cannot be opened or
-// read to the end, or an error from fn — stops everything and is returned.
-func parseFiles(ctx context.Context, p *tetraparse.Parser, files []string, pc *progressCounter, fn func(arrow.RecordBatch) error) error {
-	for rec, err := range p.Files(files) {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		pc.rows.Add(rec.NumRows())
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // inputLabel names an input set's files for messages: the directory or

@@ -1,10 +1,9 @@
-package main
+package corpus
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"path/filepath"
 	"testing"
 
@@ -42,7 +41,9 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 	}
 	enc, err := encode.New(defs, g)
 	require.NoError(t, err)
-	a, err := newAnonymizer(&Options{Sample: true}, defs, mem, io.Discard)
+	plan, err := NewPlan(Config{Sample: true, Out: filepath.Join(t.TempDir(), "out")})
+	require.NoError(t, err)
+	a, err := plan.NewAnonymizer()
 	require.NoError(t, err)
 	var encoded []arrow.RecordBatch
 	for _, r := range raw {
@@ -68,7 +69,7 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 	write := func(dir string, recs []arrow.RecordBatch) []string {
 		// Row groups of 64 rows: a shard's checks run in parts of
 		// verifyGroups row groups, in parallel.
-		w := newShardWriter(dir, "train", 700, 64, defs.EncodedSchema().Metadata())
+		w := newShardWriter(dir, "train", 700, 64, defs.EncodedSchema().Metadata(), "test")
 		for _, r := range recs {
 			require.NoError(t, w.Write(r))
 		}
@@ -78,13 +79,13 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 	}
 	good := write(t.TempDir(), released)
 	require.Greater(t, len(good), 2)
-	require.NoError(t, a.VerifyShards(context.Background(), good))
+	require.NoError(t, VerifyShards(context.Background(), a.Verifier(), good, mem))
 	// The check reads string columns as dictionaries, a row group per
 	// batch: a batch's dictionaries are its row group's, whose every entry
 	// the Verifier requires the batch's rows to justify.
 	dicts := 0
 	var batchRows []int64
-	require.NoError(t, readShard(context.Background(), good[0], mem, a.p.Verifier().Reads, nil, func(rec arrow.RecordBatch) error {
+	require.NoError(t, readShard(context.Background(), good[0], mem, a.Verifier().Reads, nil, func(rec arrow.RecordBatch) error {
 		for _, f := range rec.Schema().Fields() {
 			require.NotEqual(t, arrow.STRING, f.Type.ID(), f.Name)
 			if f.Type.ID() == arrow.DICTIONARY {
@@ -162,7 +163,9 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 			}
 			defer recs[last].Release()
 			paths := write(t.TempDir(), recs)
-			err := a.VerifyShards(context.Background(), paths)
+			err := VerifyShards(context.Background(), a.Verifier(), paths, mem)
+			var lce *LeakCheckError
+			require.True(t, errors.As(err, &lce), "%v", err)
 			var leak *anonymize.LeakError
 			require.True(t, errors.As(err, &leak), "%v", err)
 			require.Equal(t, tc.column, leak.Column)
@@ -172,7 +175,9 @@ func TestVerifyShardsCatchesWrittenLeaks(t *testing.T) {
 			for _, r := range recs[:last] {
 				row += r.NumRows()
 			}
-			require.Contains(t, err.Error(), filepath.Base(paths[row/700]))
+			require.Equal(t, filepath.Base(paths[row/700]), lce.Shard)
+			require.Equal(t, SplitTrain, lce.Split)
+			require.Contains(t, err.Error(), lce.Shard)
 			require.Equal(t, int(row%700), leak.Row)
 		})
 	}

@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 // spill holds one split's batches between the passes: written once, read
 // back any number of times, one batch at a time, in order.
 //
-// Batches stay in memory while the builder's spill budget (-spill-memory,
+// Batches stay in memory while the builder's spill budget (Config.SpillMemory,
 // shared by every spill) allows; once one does not fit, it and all later
 // batches of that spill go to a temporary Arrow IPC file, so memory stays
 // bounded whatever the input size. Writing and reading the file costs far
@@ -23,7 +23,7 @@ import (
 // against about 11 µs to parse). It is LZ4 compressed by default: on the
 // synthetic benchmark that is as fast as no compression (LZ4 costs about
 // what the kernel saves on page-cache writes) and takes about 0.1 KB of
-// temporary disk per raw row; -spill-compression none or zstd choose
+// temporary disk per raw row; Config.SpillCompression none or zstd choose
 // otherwise. The files live in the temporary output directory and are
 // deleted as soon as their split is encoded.
 type spill struct {
@@ -66,7 +66,7 @@ func (b *spillBudget) take(n int64) bool {
 
 func (b *spillBudget) give(n int64) { b.left.Add(n) }
 
-// spillCodecs are the -spill-compression choices.
+// spillCodecs are the Config.SpillCompression choices.
 var spillCodecs = map[string][]ipc.Option{
 	"none": nil,
 	"lz4":  {ipc.WithLZ4()},

@@ -1,4 +1,4 @@
-package main
+package corpus
 
 // stats.json, datacard.md and the reproduction files: what a build says
 // about itself.
@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
+	"runtime/debug"
 	"strings"
 	"time"
 	"unicode"
@@ -32,8 +32,8 @@ func (b *builder) writeMeta(anonReport any) error {
 		files[filepath.Join(repro, "NOT_ANONYMIZED")] = []byte("This corpus was built with -no-anonymize: it holds original basenames, working\n" +
 			"directories and exec ids. It is for local research only; do not publish it.\n")
 	}
-	if b.lblCS != nil {
-		files[filepath.Join(b.tmp, "labels.csv")] = b.lblCS
+	if b.lblCSV != nil {
+		files[filepath.Join(b.tmp, "labels.csv")] = b.lblCSV
 	}
 	doc, err := b.statsDoc(anonReport)
 	if err != nil {
@@ -45,10 +45,7 @@ func (b *builder) writeMeta(anonReport any) error {
 	}
 	files[filepath.Join(b.tmp, "stats.json")] = append(js, '\n')
 	var card bytes.Buffer
-	err = b.card.writeMarkdown(&card, cardMeta{
-		Built: b.start, Inputs: b.inputsText(), Anonymized: b.anon != nil,
-		LabelCols: !b.o.NoLabelColumns, SplitRule: b.rule, ShardRows: b.o.ShardRows, RowGroupRows: b.o.RowGroupRows,
-	})
+	err = b.card.WriteMarkdown(&card, CardInfo{Built: b.start, Inputs: b.inputsText(), SplitRule: b.rule})
 	if err != nil {
 		return err
 	}
@@ -62,7 +59,7 @@ func (b *builder) writeMeta(anonReport any) error {
 }
 
 func (b *builder) inputsText() string {
-	if b.o.Sample {
+	if b.cfg.Sample {
 		p, _, _ := loadSampleParams()
 		return fmt.Sprintf("the built-in sample (internal/synth, seed %d, %d events)", p.Seed, p.Events)
 	}
@@ -146,7 +143,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		}
 		var files []string
 		for _, f := range set.files {
-			if b.o.Sample {
+			if b.cfg.Sample {
 				f = filepath.Base(f)
 			}
 			files = append(files, f)
@@ -185,7 +182,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		for _, s := range b.card.splits {
 			attacks[s.name] = s.attacks()
 		}
-		labelsDoc = map[string]any{"windows": b.set.Len(), "attack_events": attacks, "label_columns": !b.o.NoLabelColumns}
+		labelsDoc = map[string]any{"windows": b.set.Len(), "attack_events": attacks, "label_columns": !b.cfg.NoLabelColumns}
 	}
 	outputs := map[string]any{}
 	for _, s := range b.splits {
@@ -232,7 +229,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		Timings       []timing                    `json:"timings"`
 		Throughput    any                         `json:"throughput"`
 	}{
-		Tool:          "github.com/tetrahids/tetrahids/examples/corpus",
+		Tool:          b.cfg.Tool,
 		Built:         b.start.UTC().Format(time.RFC3339),
 		SchemaVersion: b.defs.SchemaVersion,
 		Release:       b.defs.Release,
@@ -270,7 +267,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 // configDoc records the settings that shape the output (never the key or
 // the policy's forbidden values).
 func (b *builder) configDoc() any {
-	o := b.o
+	o := &b.cfg
 	// An anonymized build leaves out what may name people or hosts: the
 	// sentinel windows' labels and the node name.
 	sents := make([]any, len(b.sents))
@@ -293,8 +290,8 @@ func (b *builder) configDoc() any {
 	switch {
 	case o.NoAnonymize:
 		policy = ""
-	case o.Policy != "":
-		policy = filepath.Base(o.Policy)
+	case o.PolicyFile != "":
+		policy = filepath.Base(o.PolicyFile)
 	case o.Sample:
 		policy = "built-in sample policy"
 	}
@@ -307,8 +304,8 @@ func (b *builder) configDoc() any {
 		"order":               order,
 		"batch_rows":          o.BatchRows,
 		"spill_compression":   o.SpillCompression,
-		"spill_memory_mib":    o.SpillMemoryMiB,
-		"memory_limit_mib":    o.MemoryLimitMiB,
+		"spill_memory_mib":    o.SpillMemory >> 20,
+		"memory_limit_mib":    memoryLimitMiB(),
 		"shard_rows":          o.ShardRows,
 		"row_group_rows":      o.RowGroupRows,
 		"label_columns":       b.set != nil && !o.NoLabelColumns,
@@ -364,16 +361,11 @@ func snake(s string) string {
 	return b.String()
 }
 
-// writeHeapProfile writes the live heap, for -memprofile.
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+// memoryLimitMiB is the Go runtime's soft memory limit in MiB (0: none),
+// which the program sets (debug.SetMemoryLimit, GOMEMLIMIT).
+func memoryLimitMiB() int64 {
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		return l >> 20
 	}
-	runtime.GC()
-	err = pprof.WriteHeapProfile(f)
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	return err
+	return 0
 }

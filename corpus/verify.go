@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,29 +20,14 @@ import (
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/internal/parallel"
 	"github.com/tetrahids/tetrahids/labels"
-	"github.com/tetrahids/tetrahids/schema"
 )
 
-// anonymizer is the builder's view of package anonymize: the collection
-// pass (Observe every encoded batch of every split), then Apply to each
-// batch before it is labelled and written, then Finish for the alias map
-// and the report, and finally a re-check of the written shards read back
-// from disk.
-//
-// The two-pass order is what makes the alias numbering a function of the
-// whole input (custom_tool_NNN in lexical order of every basename of both
-// splits): the builder therefore encodes each split once, observing and
-// spilling the encoded batches, and applies in a third pass over those
-// spills. WithStrictAliases turns a basename that the collection pass did
-// not see into an error instead of a silently late number.
-type anonymizer struct {
-	p   *anonymize.Pipeline
-	mem memory.Allocator
-}
+// The anonymize stage's policy and key, and the post-write check of the
+// shards.
 
 // demoKey is the HMAC key of the built-in sample. The sample is synthetic,
 // so its key protects nothing; it is fixed so that the sample's output is
-// reproducible. Real inputs need -hmac-key-file.
+// reproducible. Real inputs need Config.HMACKeyFile.
 var demoKey = []byte("tetrahids built-in sample: not a secret key")
 
 // samplePolicy is the default policy plus the sample's operator and
@@ -53,63 +39,66 @@ func samplePolicy() anonymize.Policy {
 	return p
 }
 
-// newAnonymizer builds the pipeline from -policy and -hmac-key-file (the
-// sample's defaults when building the built-in sample).
-func newAnonymizer(o *Options, defs *schema.Definitions, mem memory.Allocator, warn io.Writer) (*anonymizer, error) {
-	policy := anonymize.DefaultPolicy()
-	if o.Sample && o.Policy == "" {
-		policy = samplePolicy()
+// loadAnonymization reads the policy and the key (the sample's defaults
+// when building the built-in sample) and checks that they make a
+// pipeline.
+func (p *Plan) loadAnonymization() error {
+	c := &p.cfg
+	p.policy = anonymize.DefaultPolicy()
+	if c.Sample && c.PolicyFile == "" {
+		p.policy = samplePolicy()
 	}
-	if o.Policy != "" {
-		f, err := os.Open(o.Policy)
+	if c.PolicyFile != "" {
+		f, err := os.Open(c.PolicyFile)
 		if err != nil {
-			return nil, fmt.Errorf("-policy: %w", err)
+			return &ConfigError{Field: "PolicyFile", Err: err}
 		}
-		policy, err = anonymize.LoadPolicy(f)
+		p.policy, err = anonymize.LoadPolicy(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("-policy %s: %w", o.Policy, err)
+			return &ConfigError{Field: "PolicyFile", Err: fmt.Errorf("%s: %w", c.PolicyFile, err)}
 		}
 	}
-	if !o.Sample && len(policy.Forbidden) == 0 && len(policy.Sweep) == 0 {
-		fmt.Fprintln(warn, "corpus: warning: the anonymization policy lists no forbidden values and no sweep: your operator, host and project names are not checked; "+
-			"start from anonymize/testdata/policy.default.json and pass it with -policy")
+	if !c.Sample && len(p.policy.Forbidden) == 0 && len(p.policy.Sweep) == 0 {
+		c.warn("the anonymization policy lists no forbidden values and no sweep: your operator, host and project names are not checked; " +
+			"start from anonymize/testdata/policy.default.json and name it in Config.PolicyFile (-policy)")
 	}
-	var key []byte
 	switch {
-	case o.HMACKeyFile != "":
+	case c.HMACKeyFile != "":
 		var err error
-		if key, err = readKey(o.HMACKeyFile, warn); err != nil {
-			return nil, err
+		if p.key, err = readKey(c.HMACKeyFile, c.warn); err != nil {
+			return &ConfigError{Field: "HMACKeyFile", Err: err}
 		}
-	case o.Sample:
-		key = demoKey
+	case c.Sample:
+		p.key = demoKey
 	default:
-		return nil, errors.New("anonymization needs a secret HMAC key for the exec-id pseudonyms: pass -hmac-key-file (e.g. made with `head -c 32 /dev/urandom > key.bin`), or -no-anonymize for a local research build")
+		return &ConfigError{Field: "HMACKeyFile", Err: ErrNoKey}
 	}
-	p, err := anonymize.New(policy, anonymize.WithKey(key), anonymize.WithDefinitions(defs),
-		anonymize.WithAllocator(mem), anonymize.WithStrictAliases())
-	if err != nil {
-		return nil, err
+	if _, err := p.NewAnonymizer(); err != nil {
+		field := "PolicyFile"
+		if errors.Is(err, anonymize.ErrKey) {
+			field = "HMACKeyFile"
+		}
+		return &ConfigError{Field: field, Err: err}
 	}
-	return &anonymizer{p: p, mem: mem}, nil
+	return nil
 }
 
 // readKey reads an HMAC key file. A key that is printable text (such as
 // the output of `openssl rand -hex 32`) is used without its trailing line
 // break; any other content is used byte for byte. A key readable by group
 // or others draws a warning.
-func readKey(path string, warn io.Writer) ([]byte, error) {
+func readKey(path string, warn func(string, ...any)) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("-hmac-key-file: %w", err)
+		return nil, err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(warn, "corpus: warning: the HMAC key %s is readable by others (mode %v); chmod 600 it\n", path, fi.Mode().Perm())
+		warn("the HMAC key %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
 	}
 	key, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("-hmac-key-file: %w", err)
+		return nil, err
 	}
 	trimmed := bytes.TrimRight(key, "\r\n")
 	printable := len(trimmed) > 0
@@ -125,38 +114,26 @@ func readKey(path string, warn io.Writer) ([]byte, error) {
 	return key, nil
 }
 
-// Observe is the collection pass over one encoded batch.
-func (a *anonymizer) Observe(rec arrow.RecordBatch) error { return a.p.Observe(rec) }
-
-// Freeze ends the collection pass: aliases are numbered now.
-func (a *anonymizer) Freeze() { a.p.Freeze() }
-
-// Apply de-identifies one encoded batch; it takes ownership of rec.
-func (a *anonymizer) Apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-	defer rec.Release()
-	return a.p.Apply(rec)
-}
-
-// Finish writes reproduction/alias_map.json and returns the report (counts
-// only, safe to publish).
-func (a *anonymizer) Finish(dir string) (anonymize.Report, error) {
-	aliases, rep := a.p.Finish()
+// writeAliasMap writes reproduction/alias_map.json.
+func writeAliasMap(dir string, aliases *anonymize.AliasMap) error {
 	var b bytes.Buffer
 	if _, err := aliases.WriteTo(&b); err != nil {
-		return rep, err
+		return err
 	}
-	return rep, os.WriteFile(filepath.Join(dir, "alias_map.json"), b.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(dir, "alias_map.json"), b.Bytes(), 0o644)
 }
 
-// VerifyShards reads every written shard back from disk and runs the
-// post-write assertions over it, so that what is checked is exactly what
-// will be published (the label columns, public ATT&CK ids that the
-// policy does not classify, are left out). Runs of row groups are checked
-// in parallel, each by its own clone of the pipeline's Verifier, and only
-// the columns the Verifier reads are decoded, string columns as
-// dictionaries (no string is copied out of its page). A failure names the shard
-// and the row within it; of several, the first in shard and row order.
-func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
+// VerifyShards is the post-write check: it reads every written shard back
+// from disk and runs v's assertions over it, so that what is checked is
+// exactly what will be published (the label columns, public ATT&CK ids
+// that the policy does not classify, are left out). v is the anonymize
+// pipeline's Verifier after its last Apply. Runs of row groups are
+// checked in parallel, each by its own clone of v, and only the columns v
+// reads are decoded, string columns as dictionaries (no string is copied
+// out of its page). A leak is reported as a *LeakCheckError naming the
+// shard, whose *anonymize.LeakError names the column and the row within
+// the shard; of several, the first in shard and row order.
+func VerifyShards(ctx context.Context, v *anonymize.Verifier, paths []string, mem memory.Allocator) error {
 	// A part is a run of row groups of one shard.
 	type part struct {
 		shard    int
@@ -180,7 +157,6 @@ func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 		}
 		pf.Close()
 	}
-	v := a.p.Verifier()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, len(parts)) // by part, so the first failure is named
@@ -190,7 +166,7 @@ func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 		}
 		p := &parts[i]
 		row := p.firstRow
-		err := readShard(ctx, paths[p.shard], a.mem, v.Reads, p.groups, func(rec arrow.RecordBatch) error {
+		err := readShard(ctx, paths[p.shard], mem, v.Reads, p.groups, func(rec arrow.RecordBatch) error {
 			rec = withoutColumns(rec, labels.ColIsAttack, labels.ColLabelTechnique)
 			defer rec.Release()
 			err := v.Verify(rec)
@@ -202,7 +178,12 @@ func (a *anonymizer) VerifyShards(ctx context.Context, paths []string) error {
 			return err
 		})
 		if err != nil {
-			errs[i] = fmt.Errorf("post-write check of %s: %w", filepath.Base(paths[p.shard]), err)
+			name := filepath.Base(paths[p.shard])
+			if leak := (*anonymize.LeakError)(nil); errors.As(err, &leak) {
+				errs[i] = &LeakCheckError{Split: splitOf(name), Shard: name, Err: err}
+			} else {
+				errs[i] = fmt.Errorf("post-write check of %s: %w", name, err)
+			}
 			cancel()
 		}
 	})
@@ -319,4 +300,10 @@ func appendLeaves(dst []int, f *pqarrow.SchemaField) []int {
 		dst = appendLeaves(dst, &f.Children[i])
 	}
 	return dst
+}
+
+// splitOf is the split of a shard's file name (<split>-NNNNN-of-NNNNN.parquet).
+func splitOf(shard string) string {
+	split, _, _ := strings.Cut(shard, "-")
+	return split
 }
