@@ -5,10 +5,14 @@
 // checkpoints where it stands, and resumes there after a restart,
 // reporting to operators as it goes.
 //
-//	go -C examples/live run . -follow /var/run/cilium/tetragon/tetragon.log \
-//		-model out/ngram/model.bin -lineage train.graph -target-inums 4026533329 \
+//	go run ./examples/corpus -in logs/ -labels labels.csv -target-inums 4026533329 \
+//		-no-anonymize -lineage-out train.graph -out corpus
+//	go run ./examples/baseline -corpus corpus -model ngram -out ngram
+//	go -C examples/live build -o "$PWD/live" .
+//	./live -follow /var/run/cilium/tetragon/tetragon.log -model ngram/model.bin \
+//		-lineage train.graph -target-inums 4026533329 \
 //		-state /var/lib/tetrahids-live -out scores.jsonl -metrics-addr 127.0.0.1:9464
-//	tetra getevents -o json | go -C examples/live run . -model model.bin -lineage train.graph
+//	tetra getevents -o json | ./live -model ngram/model.bin -lineage train.graph
 //
 // -passthrough runs the input path alone (each line copied unchanged).
 //
@@ -17,11 +21,11 @@
 // Each line is decoded, filtered as the corpus builder filters
 // (-target-inums, -sentinels, -node-name, and for Kubernetes targets
 // -select and -keep-without-ns, with the meanings of tetraparse.Config),
-// encoded through the library's live path (encode.Live) against a
-// lineage graph seeded from -lineage (the training split's graph in
-// lineage's WriteTo format), and scored with -model, the model.bin that
-// examples/baseline writes: an n-gram (scored in the context of the
-// process's previous events, as the batch scores it) or an
+// encoded through the library's live path (encode.Live) against a lineage
+// graph seeded from -lineage (the training split's graph, which
+// examples/corpus -lineage-out writes), and scored with -model, the
+// model.bin that examples/baseline writes: an n-gram (scored in the
+// context of the process's previous events, as the batch scores it) or an
 // IsolationForest (each event alone). The output line of an event:
 //
 //	{"event_time":1776635187399735412,"proc_exec_id":"cHJveDE6…","proc_binary_basename":"node","token":"FILE_OPEN:node:USER_HOME","score":2.701259,"alert":false}

@@ -59,7 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the run to `file`")
 
 		modelPath   = fs.String("model", "", "score with the model in `file` (OUT/model.bin of examples/baseline: ngram, iforest or iforest-flat)")
-		lineagePath = fs.String("lineage", "", "seed the lineage graph from `file` (the training split's graph, lineage's WriteTo format)")
+		lineagePath = fs.String("lineage", "", "seed the lineage graph from `file` (the training split's graph: examples/corpus -lineage-out)")
 		threshold   = fs.String("threshold", score.DefaultThreshold, "alert when the score is at least this: a number, or a quantile of the model's benign training scores such as q0.999")
 		holdBack    = fs.Duration("hold-back", 0, "hold an event whose parent process has not been seen for up to this long, so that its lineage is the corpus's (latency for those events; 0: none)")
 		maxProcs    = fs.Int("max-processes", score.DefaultMaxProcesses, "bound the processes kept by the lineage graph, the encoder and the n-gram scorer, each (least recently used evicted)")

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,7 +23,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
 	"github.com/tetrahids/tetrahids/internal/jsonstr"
-	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // parityCase is a train/test pair of Tetragon export files and the filter
@@ -34,11 +32,12 @@ type parityCase struct {
 	filters                   []string
 }
 
-// TestParityWithBaseline builds a corpus with examples/corpus, fits and
-// scores it with examples/baseline (n-gram and IsolationForest), seeds a
-// graph with the training split as the corpus seeded its test split,
-// runs the service over the test split's export, and compares every
-// event's score with examples/baseline's scores.parquet.
+// TestParityWithBaseline builds a corpus with examples/corpus (and the
+// training split's graph, -lineage-out), fits and scores it with
+// examples/baseline (n-gram and IsolationForest), runs the service over
+// the test split's export with that graph as its seed, as the corpus
+// seeded its test split, and compares every event's score with
+// examples/baseline's scores.parquet.
 //
 // An n-gram score must equal the batch score when the event's process
 // has its events in time order in the file (the batch scores each split
@@ -103,42 +102,11 @@ func goRun(t *testing.T, pkg string, args ...string) {
 
 func (c parityCase) run(t *testing.T) {
 	dir := t.TempDir()
-	corpus := filepath.Join(dir, "corpus")
+	corpus, graph := filepath.Join(dir, "corpus"), filepath.Join(dir, "train.graph")
 	goRun(t, "./examples/corpus", append([]string{"-train-in", c.train, "-test-in", c.test, "-labels", c.labels,
-		"-no-anonymize", "-force", "-no-label-columns", "-q", "-out", corpus}, c.filters...)...)
+		"-no-anonymize", "-force", "-no-label-columns", "-lineage-out", graph, "-q", "-out", corpus}, c.filters...)...)
 	rows := readCorpusTest(t, corpus)
-
-	// The training split's graph, as the corpus builder builds it.
-	cfg := tetraparse.Config{}
-	args := []string{"-features", "-q", "-status-every", "0", "-threshold", "0"}
-	for i := 0; i < len(c.filters); i += 2 {
-		switch c.filters[i] {
-		case "-target-inums":
-			for _, s := range strings.Split(c.filters[i+1], ",") {
-				v, _ := strconv.ParseUint(s, 10, 64)
-				cfg.TargetInums = append(cfg.TargetInums, v)
-			}
-		case "-sentinels":
-			f, err := os.Open(c.filters[i+1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.Sentinels, err = tetraparse.ReadWindows(f)
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	args = append(args, c.filters...)
-	train, err := os.ReadFile(c.train)
-	if err != nil {
-		t.Fatal(err)
-	}
-	graph := filepath.Join(dir, "train.graph")
-	if _, err := fitTrain(bytes.Split(bytes.TrimSuffix(train, []byte{'\n'}), []byte{'\n'}), cfg, graph); err != nil {
-		t.Fatal(err)
-	}
+	args := append([]string{"-features", "-q", "-status-every", "0", "-threshold", "0"}, c.filters...)
 	for _, model := range []string{"ngram", "iforest"} {
 		out := filepath.Join(dir, model)
 		goRun(t, "./examples/baseline", "-corpus", corpus, "-labels", c.labels, "-model", model, "-out", out)
