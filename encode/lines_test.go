@@ -23,7 +23,7 @@ type liveOutcome struct {
 // time (chunk 0) or chunk lines per Lines call.
 func runLive(t *testing.T, seed []byte, lines [][]byte, chunk int, opts ...Option) liveOutcome {
 	t.Helper()
-	g := lineage.New(lineage.WithMaxProcesses(500))
+	g := lineage.New(lineage.WithMaxProcesses(40))
 	_, err := g.ReadFrom(bytes.NewReader(seed))
 	require.NoError(t, err)
 	enc, err := New(nil, g, opts...)
@@ -66,14 +66,18 @@ func runLive(t *testing.T, seed []byte, lines [][]byte, chunk int, opts ...Optio
 // counters, graph (bounded, so eviction order matters too) and process
 // state; the stream holds junk, blank lines and host events.
 func TestLiveLinesEqualsLine(t *testing.T) {
-	all := stateLines(8000)
+	n := 8000
+	if testing.Short() {
+		n = 3000
+	}
+	all := stateLines(n)
 	seedG := lineage.New()
 	probe, err := New(nil, seedG)
 	require.NoError(t, err)
-	liveRows(t, probe, all[:2000])
+	liveRows(t, probe, all[:n/4])
 	var seed bytes.Buffer
 	seedG.WriteTo(&seed)
-	lines := all[2000:]
+	lines := all[n/4:]
 	lines = append(lines[:100:100], append([][]byte{[]byte("not json"), nil, []byte(`{"node_name":"x"}`)}, lines[100:]...)...)
 	// Children whose parent's first event comes a few lines later: a
 	// batch that registered its rows before looking them up would give
@@ -86,14 +90,14 @@ func TestLiveLinesEqualsLine(t *testing.T) {
 			liveLine("process_exec", p, "", "/bin/p", 3),
 			liveLine("process_kprobe", c, p, "/bin/c", 4),
 		}
-		at := 200 + k*250
+		at := 200 + k*(len(lines)-300)/20
 		lines = append(lines[:at:at], append(late, lines[at:]...)...)
 	}
-	want := runLive(t, seed.Bytes(), lines, 0, WithMaxProcesses(200))
-	require.Greater(t, len(want.rows), 5000)
+	want := runLive(t, seed.Bytes(), lines, 0, WithMaxProcesses(16))
+	require.Greater(t, len(want.rows), n/2)
 	require.Positive(t, want.stats.JSONErrors)
 	for _, chunk := range []int{1, 3, 64, 1000, len(lines)} {
-		got := runLive(t, seed.Bytes(), lines, chunk, WithMaxProcesses(200))
+		got := runLive(t, seed.Bytes(), lines, chunk, WithMaxProcesses(16))
 		require.Equal(t, want.rows, got.rows, "chunk %d", chunk)
 		require.Equal(t, want.stats, got.stats, "chunk %d", chunk)
 		require.Equal(t, want.graph, got.graph, "chunk %d: graph", chunk)

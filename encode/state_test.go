@@ -48,9 +48,13 @@ func liveRows(t testing.TB, enc *Encoder, lines [][]byte) []string {
 // second run's first event of every continuing process has no
 // delta_t_prev_ns.
 func TestProcessStateRestart(t *testing.T) {
-	lines := stateLines(6000)
+	n := 6000
+	if testing.Short() {
+		n = 2000
+	}
+	lines := stateLines(n)
 	half := len(lines) / 2
-	for _, bound := range []int{0, 64} {
+	for _, bound := range []int{0, 16} {
 		opts := []Option{WithMaxProcesses(bound)}
 		whole, err := New(nil, lineage.New(), opts...)
 		require.NoError(t, err)
