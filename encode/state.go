@@ -144,9 +144,11 @@ func decodeProcessState(p []byte) ([2]map[string]*int64, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s at payload offset %d", ErrProcessState, fmt.Sprintf(format, args...), off)
 	}
+	// Varints must be in their shortest form, so that a state reads back
+	// as the bytes it was read from.
 	uvarint := func() (uint64, error) {
 		v, n := binary.Uvarint(p[off:])
-		if n <= 0 {
+		if n <= 0 || n != len(binary.AppendUvarint(nil, v)) {
 			return 0, bad("bad uvarint")
 		}
 		off += n
@@ -174,7 +176,7 @@ func decodeProcessState(p []byte) ([2]map[string]*int64, error) {
 			id := string(p[off : off+int(l)])
 			off += int(l)
 			t, n := binary.Varint(p[off:])
-			if n <= 0 {
+			if n <= 0 || n != len(binary.AppendVarint(nil, t)) {
 				return gens, bad("bad varint")
 			}
 			off += n

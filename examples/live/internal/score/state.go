@@ -49,20 +49,21 @@ func (p *Processor) heldBytes() []byte {
 	return b
 }
 
-// decodeHeld reads what heldBytes wrote; no line may be longer than max.
+// decodeHeld reads what heldBytes wrote, and nothing else (varints in
+// their shortest form); no line may be longer than max.
 func decodeHeld(b []byte, max int) ([][]byte, error) {
 	if len(b) == 0 || b[0] != 1 {
 		return nil, fmt.Errorf("%w: unknown version", ErrHeld)
 	}
 	b = b[1:]
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, fmt.Errorf("%w: count", ErrHeld)
 	}
 	b = b[k:]
 	lines := make([][]byte, 0, n)
 	for range n {
-		l, k := binary.Uvarint(b)
+		l, k := uvarint(b)
 		if k <= 0 || l > uint64(len(b)-k) || max > 0 && l > uint64(max) {
 			return nil, fmt.Errorf("%w: line %d", ErrHeld, len(lines)+1)
 		}
@@ -73,6 +74,16 @@ func decodeHeld(b []byte, max int) ([][]byte, error) {
 		return nil, fmt.Errorf("%w: %d bytes after the lines", ErrHeld, len(b))
 	}
 	return lines, nil
+}
+
+// uvarint is binary.Uvarint refusing (k = 0) a value not in its shortest
+// form.
+func uvarint(b []byte) (uint64, int) {
+	v, k := binary.Uvarint(b)
+	if k > 0 && k != len(binary.AppendUvarint(nil, v)) {
+		return 0, 0
+	}
+	return v, k
 }
 
 // Restore loads a checkpoint's state. A missing section (a checkpoint of
