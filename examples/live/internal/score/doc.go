@@ -71,5 +71,6 @@
 // written), or dropped by reason: the tetraparse drop reasons
 // ("drop_container_filter_wrong_inum", "drop_sentinel_interval", …),
 // "blank", "json_error", "structure_error" and "line_too_long". Alerts are
-// counted too.
+// counted too. The first unreadable line of each kind is logged with its
+// line number (counted from the start of the run) and column.
 package score

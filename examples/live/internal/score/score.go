@@ -110,6 +110,7 @@ type Processor struct {
 	pending  bytes.Buffer     // output released while restoring
 	last     tetraparse.Stats // live's counts at the last drop
 	droppers map[string]*atomic.Uint64
+	logged   map[string]bool // kinds of unreadable lines logged
 }
 
 // forestInput is where an IsolationForest input comes from.
@@ -145,7 +146,7 @@ func New(cfg Config) (*Processor, error) {
 	if cfg.Source == "" {
 		cfg.Source = "stdin"
 	}
-	p := &Processor{cfg: cfg, c: cfg.Counters, log: cfg.Log, held: map[int64][]byte{}, droppers: map[string]*atomic.Uint64{}}
+	p := &Processor{cfg: cfg, c: cfg.Counters, log: cfg.Log, held: map[int64][]byte{}, droppers: map[string]*atomic.Uint64{}, logged: map[string]bool{}}
 	if p.c == nil {
 		p.c = new(metrics.Counters)
 	}
@@ -181,6 +182,9 @@ func New(cfg Config) (*Processor, error) {
 	}
 	pc := cfg.Parser
 	pc.Definitions, pc.Columns = defs, p.enc.RawColumns()
+	if pc.OnLineError == nil {
+		pc.OnLineError = p.lineError
+	}
 	if p.parser, err = tetraparse.New(pc); err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
@@ -335,6 +339,22 @@ func (p *Processor) take(line []byte, out io.Writer) error {
 		p.countDrops()
 	}
 	return nil
+}
+
+// lineError logs the first unreadable line of each kind (not JSON, not an
+// event's structure, too long), with its number and column; the others
+// are only counted, since they can come in floods.
+func (p *Processor) lineError(e *tetraparse.LineError) {
+	kind := "line too long"
+	var de *tetraparse.DecodeError
+	if errors.As(e, &de) {
+		kind = de.Err.Error()
+	}
+	if p.logged[kind] {
+		return
+	}
+	p.logged[kind] = true
+	p.log.Warn("input line not readable as an event (further ones are only counted)", "kind", kind, "err", e)
 }
 
 // countDrops counts the lines live did not keep since the last count, by

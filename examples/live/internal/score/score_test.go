@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"strings"
@@ -99,14 +100,19 @@ func TestDropsCounted(t *testing.T) {
 		"drop_sentinel_interval": 1, "line_too_long": 1,
 	}
 	for _, hold := range []time.Duration{0, time.Minute} {
-		p, c := newProcessor(t, f, Config{HoldBack: hold, Parser: tetraparse.Config{
+		var log bytes.Buffer
+		p, c := newProcessor(t, f, Config{HoldBack: hold, Log: slog.New(slog.NewTextHandler(&log, nil)), Parser: tetraparse.Config{
 			TargetInums: []uint64{4026533329}, Sentinels: []tetraparse.Window{sentinel}, MaxLineBytes: 4096}})
 		var out bytes.Buffer
-		feed(t, p, lines, 0, &out)
+		feed(t, p, append(lines, []byte("{not json again")), 0, &out)
 		s := c.Snapshot(statsZero)
+		want["json_error"] = 2
 		require.Equal(t, want, s.Dropped, "hold-back %v", hold)
 		require.EqualValues(t, 1, s.Kept)
 		require.Len(t, parseOut(t, out.Bytes()), 1)
+		// The first unreadable line of each kind is logged, with its line.
+		require.Equal(t, 3, strings.Count(log.String(), "not readable"), log.String())
+		require.Contains(t, log.String(), "stdin:3:")
 	}
 }
 
