@@ -100,7 +100,8 @@ type source struct {
 }
 
 // New returns a Follower of the file at path. The file and its directory
-// need not exist yet. It fails only if path names a directory or the file
+// need not exist yet; following starts when New returns, so every line
+// written or rotated from then on is read. It fails only if path names a directory or the file
 // watcher cannot be set up (use NoWatch then).
 func New(path string, opts Options) (*Follower, error) {
 	if path == "" {
@@ -127,6 +128,11 @@ func New(path string, opts Options) (*Follower, error) {
 		}
 		f.w = w
 		f.w.ensure()
+	}
+	if f.pos.IsZero() {
+		// Start now, not at the first Next: a file created and rotated
+		// away in between is then still found among the backups.
+		f.openNext()
 	}
 	return f, nil
 }

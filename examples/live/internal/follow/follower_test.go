@@ -450,3 +450,27 @@ func TestFollowPaddedAndEmptyGzip(t *testing.T) {
 		t.Errorf("notices %v", c.notices)
 	}
 }
+
+// TestFollowStartsAtNew: lines written to a file that did not exist when
+// the follower was made, and rotated away before the first Next, are read
+// from the backup, in order.
+func TestFollowStartsAtNew(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "gzip"}[compress], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tetragon.log")
+			f := newFollower(t, path, Options{})
+			e := testexport.New(t, path)
+			e.Compress = compress
+			for i := range 30 {
+				if i == 10 || i == 20 {
+					e.Rotate()
+				}
+				e.Write(testexport.Line(i))
+			}
+			c := &collector{t: t, f: f}
+			c.until(30, nil)
+			c.drain()
+			wantRange(t, c.nums, 0, 30)
+		})
+	}
+}
