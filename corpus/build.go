@@ -31,6 +31,8 @@ type Result struct {
 	Elapsed    time.Duration
 	Anonymized bool
 	LineageOut string // the lineage graph's file (absolute), or ""
+	// PrivateAliasMap is the full alias map's file (absolute), or "".
+	PrivateAliasMap string
 }
 
 // SplitResult is one split's output.
@@ -47,13 +49,14 @@ type SplitResult struct {
 // anonymizes (unless cfg.NoAnonymize) and writes the Parquet shards of
 // each split, reads the shards back to check them for leaks
 // (*LeakCheckError), and writes labels.csv, reproduction/ (the feature
-// definitions, the alias map), stats.json, datacard.md and README.md; with
-// cfg.LineageOut, the train split's lineage graph too. Everything goes to
-// a temporary directory beside Out, renamed into place only when the build
-// has succeeded: on any error, or when ctx is done, nothing is left behind
-// and a previous corpus in Out is untouched. Progress goes to
-// cfg.OnProgress, warnings to cfg.OnWarning. Build is NewPlan followed by
-// Plan.Build.
+// definitions, the alias map), stats.json, datacard.md and README.md, and
+// checks every one of those files too (VerifyFiles); with cfg.LineageOut,
+// the train split's lineage graph too, and with cfg.PrivateAliasMap the
+// full alias map. Everything goes to a temporary directory beside Out,
+// renamed into place only when the build has succeeded: on any error, or
+// when ctx is done, nothing is left behind and a previous corpus in Out is
+// untouched. Progress goes to cfg.OnProgress, warnings to cfg.OnWarning.
+// Build is NewPlan followed by Plan.Build.
 func Build(ctx context.Context, cfg Config) (*Result, error) {
 	p, err := NewPlan(cfg)
 	if err != nil {
@@ -73,8 +76,9 @@ func Build(ctx context.Context, cfg Config) (*Result, error) {
 //  3. with anonymization, pass 2 only observes and spills the encoded
 //     batches, and this pass applies the frozen pipeline, labels and
 //     writes;
-//  4. re-check the written shards (anonymized builds), write stats.json
-//     and datacard.md, and move the directory into place.
+//  4. re-check the written shards (anonymized builds), write the alias
+//     map, stats.json and datacard.md, check every other file
+//     (anonymized builds), and move the directory into place.
 type builder struct {
 	*Plan
 	sets []inputSet
@@ -84,6 +88,7 @@ type builder struct {
 	tmp         string // the temporary output directory, renamed to out at the end
 	work        string // tmp/.work: spills and the sample's input
 	lineageTmp  string // the lineage graph's temporary file, renamed at the end
+	privateTmp  string // the full alias map's temporary file, renamed at the end
 	anon        *anonymize.Pipeline
 
 	graph  *lineage.Graph
@@ -167,6 +172,9 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 			if b.lineageTmp != "" {
 				os.Remove(b.lineageTmp)
 			}
+			if b.privateTmp != "" {
+				os.Remove(b.privateTmp)
+			}
 		}
 	}()
 	b.work = filepath.Join(b.tmp, ".work")
@@ -194,6 +202,9 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 	if err := os.RemoveAll(b.work); err != nil {
 		return nil, err
 	}
+	if err := b.verifyFiles(ctx); err != nil {
+		return nil, err
+	}
 	res := b.result()
 	if err := commitOut(b.tmp, p.out); err != nil {
 		return nil, fmt.Errorf("moving the corpus into place: %w", err)
@@ -210,6 +221,13 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("moving the lineage graph into place: %w", err)
 		}
 		res.LineageOut = p.lineage
+	}
+	if b.privateTmp != "" {
+		if err := os.Rename(b.privateTmp, p.private); err != nil {
+			os.Remove(b.privateTmp)
+			return nil, fmt.Errorf("moving the full alias map into place: %w", err)
+		}
+		res.PrivateAliasMap = p.private
 	}
 	return res, nil
 }
@@ -382,14 +400,12 @@ func (b *builder) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		aliases, rep := b.anon.Finish()
-		if err := writeAliasMap(filepath.Join(b.tmp, "reproduction"), aliases); err != nil {
-			return err
-		}
-		if anonReport, err = snakeKeys(rep); err != nil {
+		if anonReport, err = b.releaseAliasMap(); err != nil {
 			return err
 		}
 	}
+	// Every other file of the release is checked (verifyFiles) once the
+	// work directory is gone.
 	return b.writeMeta(anonReport)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/internal/corpustest"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/labels"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
@@ -128,10 +129,15 @@ func TestSample(t *testing.T) {
 	pv, err := os.ReadFile(filepath.Join(out, "reproduction", "PARSER_VERSION"))
 	require.NoError(t, err)
 	assert.Equal(t, schema.Default().Raw.ParserVersion+"\n", string(pv))
+	// labels.csv is the release form of the embedded labels.
 	lbl, err := os.ReadFile(filepath.Join(out, "labels.csv"))
 	require.NoError(t, err)
 	embedded, _ := sampleFS.ReadFile("sample/labels.csv")
-	assert.Equal(t, string(embedded), string(lbl))
+	set, err := labels.Load(bytes.NewReader(embedded))
+	require.NoError(t, err)
+	var release bytes.Buffer
+	require.NoError(t, set.WriteRelease(&release))
+	assert.Equal(t, release.String(), string(lbl))
 
 	// The result names what was written.
 	assert.Equal(t, out, res.Out)
@@ -182,9 +188,16 @@ func TestSample(t *testing.T) {
 	assert.EqualValues(t, num(t, st, "accounting", "rows_kept"), num(t, st, "anonymize", "rows"))
 	assert.Equal(t, "cwd_rewritten", snake("CwdRewritten"))
 	assert.Equal(t, "http_server_url", snake("HTTPServerURL"))
+	// The policy by its digest under the build's key (the sample's).
+	digest, err := samplePolicy().Digest(demoKey)
+	require.NoError(t, err)
+	assert.Equal(t, digest, st["config"].(map[string]any)["policy_digest"])
+	assert.Equal(t, "built-in sample policy", st["config"].(map[string]any)["policy"])
 	md, err := os.ReadFile(filepath.Join(out, "datacard.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "Built by `corpus` of github.com/tetrahids/tetrahids on ")
+	assert.Contains(t, string(md), "the post-write leak checks of every released file passed")
+	assert.NotContains(t, string(md), "keyed digests")
 	checkAccounting(t, out)
 	checkCard(t, out)
 }
@@ -460,7 +473,11 @@ func TestWarnings(t *testing.T) {
 	all := strings.Join(warnings, "\n")
 	assert.Contains(t, all, "readable by others")
 	assert.Contains(t, all, "overlap")
-	assert.Contains(t, all, "no forbidden values")
+	// The policy's own warning, once.
+	want := anonymize.DefaultPolicy().Warnings()
+	require.Len(t, want, 1)
+	assert.Equal(t, 1, strings.Count(all, want[0]), "%q", warnings)
+	assert.Contains(t, warnings, want[0])
 }
 
 // TestReadKey checks the HMAC key file rules.
@@ -579,13 +596,25 @@ func TestPolicyFile(t *testing.T) {
 	require.NoError(t, writeSample(in, p))
 	out := build(t, Config{In: []string{in}, PolicyFile: policy("rypow", "webapp"), HMACKeyFile: key, NodeName: "zebra9"})
 	assert.FileExists(t, filepath.Join(out, "reproduction", "alias_map.json"))
+	// stats.json records the policy by its digest under the build's key,
+	// never by its file's name.
 	st := readStats(t, out)
-	assert.Equal(t, "rypow_webapp.json", st["config"].(map[string]any)["policy"])
-	// Input paths and the node name stay out of what is published.
+	assert.Equal(t, "file", st["config"].(map[string]any)["policy"])
+	f, err := os.Open(policy("rypow", "webapp"))
+	require.NoError(t, err)
+	pol, err := anonymize.LoadPolicy(f)
+	f.Close()
+	require.NoError(t, err)
+	digest, err := pol.Digest([]byte("another test key, 32 bytes long"))
+	require.NoError(t, err)
+	assert.Equal(t, digest, st["config"].(map[string]any)["policy_digest"])
+	// Input paths, the node name and the policy's file stay out of what
+	// is published.
 	for _, f := range []string{"stats.json", "datacard.md"} {
 		data, err := os.ReadFile(filepath.Join(out, f))
 		require.NoError(t, err)
 		assert.NotContains(t, string(data), "zebra9", f)
+		assert.NotContains(t, string(data), "rypow_webapp", f)
 	}
 
 	// sshd is an allowlisted basename, released verbatim: forbidding it

@@ -54,6 +54,9 @@ type Card struct {
 	license      string
 	blockers     []releaseBlocker
 	policyDigest string
+	// redactedAliases counts the alias-map entries published as keyed
+	// digests (their full map is kept outside the release).
+	redactedAliases int
 }
 
 type hashCol struct {
@@ -576,4 +579,12 @@ func popcount(set []uint64) int64 {
 // mdCell keeps a value from breaking a Markdown table.
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
+
+// plural picks the singular or plural form for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

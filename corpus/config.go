@@ -39,8 +39,18 @@ type Config struct {
 	// start of a labels window is an error: train must be benign-only.
 	Cut time.Time
 	// LabelsFile names a labels.csv of ATT&CK trial windows (see package
-	// labels); it is copied to Out/labels.csv. Empty: no labels.
+	// labels). An anonymized build writes its documented columns to
+	// Out/labels.csv (labels.Set.WriteRelease: free-text notes and other
+	// columns stay out) and checks it like every released file; a
+	// NoAnonymize build copies it verbatim. Empty: no labels.
 	LabelsFile string
+	// TechniquePattern is the regular expression (RE2) every technique_id
+	// of the labels must match as a whole, instead of
+	// labels.TechniqueIDPattern (ATT&CK ids such as T1059.004, and chain
+	// ids such as CHAIN.CAP01): ids reach the shards' technique_id column
+	// and the datacard, so free text has no place in them. Empty: the
+	// default.
+	TechniquePattern string
 	// NoLabelColumns keeps is_attack and technique_id out of the shards
 	// even with labels (the datacard's tables are computed either way).
 	NoLabelColumns bool
@@ -97,8 +107,20 @@ type Config struct {
 	HMACKeyFile string
 	// PolicyFile names an anonymization policy JSON (see package
 	// anonymize; anonymize/testdata/policy.default.json is the
-	// template). Empty: anonymize.DefaultPolicy().
+	// template). Empty: anonymize.DefaultPolicy(). stats.json records the
+	// policy's keyed digest (anonymize.Policy.Digest with the HMAC key),
+	// never the file's name.
 	PolicyFile string
+	// PrivateAliasMap, when set, names a file to write the full alias map
+	// to (every original basename, mode 0600, replaced atomically when the
+	// build succeeds), where the next release can extend it
+	// (anonymize.WithAliasMap). The published reproduction/alias_map.json
+	// holds an original that matches a forbidden value or pattern only as
+	// a keyed digest, and only when the policy says so
+	// (aliases.leaking_originals "redact"; by default such an original
+	// fails the build). Required by such a policy
+	// (ErrNoPrivateAliasMap); it must not be inside Out (ErrInsideOut).
+	PrivateAliasMap string
 
 	// LineageOut, when set, names a file to write the train split's
 	// lineage graph to (lineage.Graph.WriteTo, mode 0600, replaced

@@ -52,9 +52,6 @@ func (b *builder) writeMeta(anonReport any) error {
 		if err := write(&card, info); err != nil {
 			return err
 		}
-		if err := b.checkCard(name, card.Bytes()); err != nil {
-			return err
-		}
 		files[filepath.Join(b.tmp, name)] = card.Bytes()
 	}
 	for path, data := range files {
@@ -293,14 +290,20 @@ func (b *builder) configDoc() any {
 	if o.Order == tetraparse.TimeOrder {
 		order = "time"
 	}
+	// The policy by its keyed digest, never its file's name (a path may
+	// name its owner).
 	policy := "default"
 	switch {
 	case o.NoAnonymize:
 		policy = ""
 	case o.PolicyFile != "":
-		policy = filepath.Base(o.PolicyFile)
+		policy = "file"
 	case o.Sample:
 		policy = "built-in sample policy"
+	}
+	var digest any // null when there is none
+	if b.digest != "" {
+		digest = b.digest
 	}
 	return map[string]any{
 		"target_pid_ns_inums": append([]uint64{}, o.TargetInums...),
@@ -318,6 +321,7 @@ func (b *builder) configDoc() any {
 		"label_columns":       b.set != nil && !o.NoLabelColumns,
 		"no_anonymize":        o.NoAnonymize,
 		"policy":              policy,
+		"policy_digest":       digest,
 		"sample":              o.Sample,
 	}
 }

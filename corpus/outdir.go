@@ -164,13 +164,16 @@ func checkLineageOut(path, out string) (string, error) {
 	}
 	// Where out's files will be: its lexical path, the path its parent
 	// resolves to (the final rename puts a directory there), and, while
-	// out is a link, the link's target.
-	outs := []string{out}
-	if parent, err := resolvePath(filepath.Dir(out)); err == nil {
-		outs = append(outs, filepath.Join(parent, filepath.Base(out)))
-	}
-	if r, err := resolvePath(out); err == nil {
-		outs = append(outs, r)
+	// out is a link, the link's target. A Plan without Out has none.
+	var outs []string
+	if out != "" {
+		outs = append(outs, out)
+		if parent, err := resolvePath(filepath.Dir(out)); err == nil {
+			outs = append(outs, filepath.Join(parent, filepath.Base(out)))
+		}
+		if r, err := resolvePath(out); err == nil {
+			outs = append(outs, r)
+		}
 	}
 	for _, o := range outs {
 		for _, p := range []string{abs, resolved} {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,7 +39,7 @@ type Plan struct {
 	defs    *schema.Definitions
 	sents   []tetraparse.Window
 	set     *labels.Set // nil without labels
-	lblCSV  []byte      // labels.csv as read, copied to the output
+	lblCSV  []byte      // Out/labels.csv: the release form, or as read (NoAnonymize)
 	policy  anonymize.Policy
 	key     []byte
 	rawCols []string
@@ -48,6 +49,8 @@ type Plan struct {
 	splits  []string
 	out     string // absolute
 	lineage string // absolute LineageOut, or ""
+	private string // absolute PrivateAliasMap, or ""
+	digest  string // the policy's keyed digest (policyDigest), or ""
 	mem     memory.Allocator
 }
 
@@ -78,8 +81,8 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("SpillCompression", "%q: want none, lz4 or zstd", c.SpillCompression)
 	case c.Order != tetraparse.FileOrder && c.Order != tetraparse.TimeOrder:
 		return nil, configErr("Order", "%d: want tetraparse.FileOrder or TimeOrder", c.Order)
-	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != ""):
-		return nil, configErr("NoAnonymize", "HMACKeyFile and PolicyFile configure anonymization, which NoAnonymize skips")
+	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != "" || c.PrivateAliasMap != ""):
+		return nil, configErr("NoAnonymize", "HMACKeyFile, PolicyFile and PrivateAliasMap configure anonymization, which NoAnonymize skips")
 	case !licenseID.MatchString(c.License):
 		return nil, configErr("License", "%q: want a Hugging Face Hub licence identifier such as cc-by-4.0, cc0-1.0 or other (lower case, no spaces)", c.License)
 	}
@@ -133,6 +136,9 @@ func NewPlan(cfg Config) (*Plan, error) {
 			return nil, &ConfigError{Field: "LineageOut", Err: err}
 		}
 	}
+	if err := p.checkPrivateAliasMap(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -181,26 +187,44 @@ func readWindows(path string) ([]tetraparse.Window, error) {
 	return ws, nil
 }
 
-// loadLabels reads LabelsFile (or the sample's labels) and warns about
-// overlapping windows.
+// loadLabels reads LabelsFile (or the sample's labels), checking the
+// technique ids, prepares Out/labels.csv and warns about overlapping
+// windows.
 func (p *Plan) loadLabels() error {
 	c := &p.cfg
+	var opts []labels.LoadOption
+	if c.TechniquePattern != "" {
+		re, err := regexp.Compile(c.TechniquePattern)
+		if err != nil {
+			return &ConfigError{Field: "TechniquePattern", Err: err}
+		}
+		opts = append(opts, labels.WithTechniquePattern(re))
+	}
 	var err error
 	switch {
 	case c.Sample:
 		p.lblCSV, _ = sampleFS.ReadFile("sample/labels.csv")
-		if p.set, err = labels.Load(bytes.NewReader(p.lblCSV)); err != nil {
+		if p.set, err = labels.Load(bytes.NewReader(p.lblCSV), opts...); err != nil {
 			return fmt.Errorf("built-in sample labels: %w", err)
 		}
 	case c.LabelsFile != "":
 		if p.lblCSV, err = os.ReadFile(c.LabelsFile); err != nil {
 			return &ConfigError{Field: "LabelsFile", Err: err}
 		}
-		if p.set, err = labels.LoadFile(c.LabelsFile); err != nil {
+		if p.set, err = labels.LoadFile(c.LabelsFile, opts...); err != nil {
 			return &ConfigError{Field: "LabelsFile", Err: err} // LoadFile's errors name the file and line
 		}
 	default:
 		return nil
+	}
+	if !c.NoAnonymize {
+		// A release publishes the documented columns only; free-text
+		// notes stay home.
+		var b bytes.Buffer
+		if err := p.set.WriteRelease(&b); err != nil {
+			return &ConfigError{Field: "LabelsFile", Err: err}
+		}
+		p.lblCSV = b.Bytes()
 	}
 	for _, ov := range p.set.Overlaps() {
 		w1, _ := p.set.Window(ov.First)
@@ -335,7 +359,7 @@ func (p *Plan) NewCard(splits ...string) *Card {
 	c := newCard(p.defs, p.set, splits...)
 	c.tool, c.anonymized, c.labelCols = p.cfg.Tool, !p.cfg.NoAnonymize, !p.cfg.NoLabelColumns
 	c.shardRows, c.rowGroupRows = p.cfg.ShardRows, p.cfg.RowGroupRows
-	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.cardPolicyDigest()
+	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.digest
 	return c
 }
 

@@ -37,7 +37,7 @@
 //
 //	out/data/train-00000-of-0000N.parquet   encoded rows (snappy), then is_attack, technique_id
 //	out/data/test-00000-of-0000N.parquet    (an empty split still gets one shard, with the schema)
-//	out/labels.csv                          the -labels file, verbatim
+//	out/labels.csv                          the -labels file's documented columns (all with -no-anonymize)
 //	out/reproduction/feature_definitions.json   the schema used, byte for byte
 //	out/reproduction/alias_map.json         basename aliases (anonymized builds only)
 //	out/reproduction/NOT_ANONYMIZED         instead of alias_map.json with -no-anonymize
@@ -56,9 +56,10 @@
 //
 // By default the shards are anonymized with package anonymize (basename
 // aliases, cwd rewriting, HMAC exec-id pseudonyms keyed by
-// -hmac-key-file, a sweep, and post-write checks of the shards as read
-// back from disk) under the policy -policy names
-// (anonymize/testdata/policy.default.json is the template). -no-anonymize
+// -hmac-key-file, a sweep, and post-write checks of every released file,
+// shards read back from disk) under the policy -policy names
+// (anonymize/testdata/policy.default.json is the template; one that
+// redacts alias-map originals needs -private-alias-map). -no-anonymize
 // skips all of that for local research, and refuses, unless -force, an
 // -out that looks like a release.
 //
@@ -133,6 +134,7 @@ var flagNames = map[string]string{
 	"LabelsFile": "-labels", "SentinelsFile": "-sentinels", "Schema": "-schema", "Order": "-order",
 	"SpillCompression": "-spill-compression", "NoAnonymize": "-no-anonymize", "HMACKeyFile": "-hmac-key-file",
 	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "License": "-license",
+	"PrivateAliasMap": "-private-alias-map",
 }
 
 // parseFlags reads the command line, checking what the flags alone decide.
@@ -165,6 +167,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&c.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
 	fs.StringVar(&c.PolicyFile, "policy", "", "anonymization policy JSON (default: the card's release policy)")
 	fs.StringVar(&c.License, "license", "cc-by-4.0", "licence of the data in README.md's metadata: a Hugging Face Hub identifier (cc-by-4.0, cc0-1.0, other, …)")
+	fs.StringVar(&c.PrivateAliasMap, "private-alias-map", "", "also write the full alias map (original basenames) to this file (mode 0600; not inside -out)")
 	fs.IntVar(&c.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
@@ -233,8 +236,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case c.Out == "":
 		return nil, errors.New("-out must name a directory")
-	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != ""):
-		return nil, errors.New("-hmac-key-file and -policy configure anonymization, which -no-anonymize skips")
+	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != "" || c.PrivateAliasMap != ""):
+		return nil, errors.New("-hmac-key-file, -policy and -private-alias-map configure anonymization, which -no-anonymize skips")
 	}
 	return o, nil
 }
