@@ -263,6 +263,9 @@ func (b *builder) run(ctx context.Context) error {
 	if err := b.timed("parse", func() error { return b.parseAll(ctx) }); err != nil {
 		return err
 	}
+	if err := b.checkParsed(); err != nil {
+		return err
+	}
 
 	b.card = b.NewCard(b.Plan.splits...)
 	dataDir := filepath.Join(b.tmp, "data")

@@ -324,6 +324,7 @@ type CardInfo struct {
 	Built     time.Time // when the build started
 	Inputs    string    // what was read, in a phrase ("train: 3 files (1.2 MB); …")
 	SplitRule string    // how rows were split into train and test, in a sentence
+	Selection string    // which events were the target, in a sentence or two (optional)
 }
 
 // WriteMarkdown renders datacard.md.
@@ -342,6 +343,9 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 		b.WriteString("Anonymized for release: basenames aliased (`reproduction/alias_map.json`), working directories rewritten, exec ids replaced by HMAC pseudonyms, a final sweep over every string column, and post-write leak checks passed.\n\n")
 	} else {
 		b.WriteString("**NOT ANONYMIZED** (built with `-no-anonymize`): the shards hold original basenames, working directories and exec ids. For local research only; do not publish.\n\n")
+	}
+	if m.Selection != "" {
+		b.WriteString(m.Selection + "\n\n")
 	}
 	fmt.Fprintf(&b, "%s Every number below is computed from the Parquet shards in `data/` as written (%s rows per shard at most, row groups of %s rows).\n\n",
 		m.SplitRule, numfmt.Group(c.shardRows), numfmt.Group(c.rowGroupRows))

@@ -46,8 +46,22 @@ type Config struct {
 	NoLabelColumns bool
 
 	// TargetInums are the PID-namespace inums to keep; empty keeps every
-	// non-host PID namespace.
+	// non-host PID namespace (the reference's filter).
 	TargetInums []uint64
+	// Select, when not empty, picks the target events by selectors
+	// instead of TargetInums: pod namespace, pod name, pod labels,
+	// container id or PID-namespace inum (tetraparse.Selector,
+	// tetraparse.ParseSelector); an event is kept when any selector
+	// matches it. stats.json counts the events each selector took.
+	Select []tetraparse.Selector
+	// KeepWithoutNamespace keeps events that carry no PID-namespace inum,
+	// which the reference drops: Tetragon writes namespaces only when it
+	// runs with process namespaces enabled, and on Kubernetes writes pod
+	// metadata instead. Host and container events cannot be told apart
+	// for such events, so use it with pod or container selectors
+	// (Select). Their rows encode as the reference would have encoded
+	// them; stats.json and the datacard count them.
+	KeepWithoutNamespace bool
 	// SentinelsFile names a CSV of sentinel windows to drop
 	// (start_ts,end_ts,label; bounds inclusive). Empty: none.
 	SentinelsFile string
@@ -56,6 +70,23 @@ type Config struct {
 	// Schema is an embedded schema version ("1.1", "1.0") or the path of
 	// a feature_definitions.json. Empty: schema.DefaultVersion.
 	Schema string
+	// MaxLineBytes bounds an input line's length (0: 16 MiB,
+	// tetraparse.DefaultMaxLineBytes; negative: no limit, so memory grows
+	// with the longest line). A longer line is skipped unread and counted
+	// as an error, so an endless line or a gzip bomb costs no more memory
+	// than the limit.
+	MaxLineBytes int
+	// SkipBadFiles goes on past an input file that cannot be opened or
+	// read to the end (missing, unreadable, a corrupt or truncated gzip
+	// stream), keeping the rows read before the failure; stats.json lists
+	// it under failed_files. By default such a file fails the build,
+	// which names it.
+	SkipBadFiles bool
+	// AllowEmpty builds a corpus even when the inputs yield no rows
+	// (ErrNoRows) or are mostly lines that are not Tetragon events
+	// (ErrMostlyUnreadable), both refused by default since they point to
+	// a wrong input or a wrong selection.
+	AllowEmpty bool
 	// Order is the row order: tetraparse.FileOrder (the zero value; input
 	// order, the reference's) or tetraparse.TimeOrder (a global sort by
 	// event time).

@@ -40,6 +40,24 @@ var (
 	// ErrInsideOut: LineageOut names a path inside Out. The lineage graph
 	// holds raw exec ids and basenames, which a release must not carry.
 	ErrInsideOut = errors.New("inside the output directory; the lineage graph holds raw exec ids and basenames and must stay out of the corpus")
+	// ErrInputInsideOut: an input is inside Out (or is Out), which the
+	// build replaces: reading a corpus into itself would replace it with
+	// an empty one.
+	ErrInputInsideOut = errors.New("inside the output directory, which the build replaces")
+	// ErrNoInputFiles: the inputs name only directories without Tetragon
+	// export files.
+	ErrNoInputFiles = errors.New("no Tetragon export files")
+)
+
+// Refusals found while building, returned by Build as they are (wrapped
+// with details), never inside a *ConfigError.
+var (
+	// ErrNoRows: the inputs yielded no rows (see Config.AllowEmpty).
+	ErrNoRows = errors.New("the inputs yield no rows")
+	// ErrMostlyUnreadable: more than half of the non-blank input lines
+	// are not Tetragon events (tetraparse.Stats.MostlyUnreadable; see
+	// Config.AllowEmpty).
+	ErrMostlyUnreadable = errors.New("most input lines are not Tetragon events")
 )
 
 // LeakCheckError reports a value that anonymization's assertions found in

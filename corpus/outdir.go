@@ -162,22 +162,8 @@ func checkLineageOut(path, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Where out's files will be: its lexical path, the path its parent
-	// resolves to (the final rename puts a directory there), and, while
-	// out is a link, the link's target.
-	outs := []string{out}
-	if parent, err := resolvePath(filepath.Dir(out)); err == nil {
-		outs = append(outs, filepath.Join(parent, filepath.Base(out)))
-	}
-	if r, err := resolvePath(out); err == nil {
-		outs = append(outs, r)
-	}
-	for _, o := range outs {
-		for _, p := range []string{abs, resolved} {
-			if within(p, o) {
-				return "", fmt.Errorf("%s: %w", path, ErrInsideOut)
-			}
-		}
+	if insideOut([]string{abs, resolved}, outLocations(out)) {
+		return "", fmt.Errorf("%s: %w", path, ErrInsideOut)
 	}
 	if fi, err := os.Stat(filepath.Dir(resolved)); err != nil {
 		return "", err
@@ -188,6 +174,52 @@ func checkLineageOut(path, out string) (string, error) {
 		return "", fmt.Errorf("%s is a directory", path)
 	}
 	return abs, nil
+}
+
+// outLocations are the paths where the files of out (absolute) are or
+// will be: its lexical path, the path its parent resolves to (the commit
+// puts a directory there), and, while out is a link, the link's target.
+func outLocations(out string) []string {
+	outs := []string{out}
+	if parent, err := resolvePath(filepath.Dir(out)); err == nil {
+		outs = append(outs, filepath.Join(parent, filepath.Base(out)))
+	}
+	if r, err := resolvePath(out); err == nil {
+		outs = append(outs, r)
+	}
+	return outs
+}
+
+// insideOut reports whether any of paths is inside (or is) any of outs.
+func insideOut(paths, outs []string) bool {
+	for _, o := range outs {
+		for _, p := range paths {
+			if within(p, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkInputsOutside refuses an input inside out (absolute), as named or
+// as its links resolve: a directory argument, or a file it expands to.
+func checkInputsOutside(set inputSet, out string) error {
+	outs := outLocations(out)
+	for _, p := range append(append([]string(nil), set.args...), set.files...) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		resolved, err := resolvePath(p)
+		if err != nil {
+			return err
+		}
+		if insideOut([]string{abs, resolved}, outs) {
+			return fmt.Errorf("%s: %w (%s)", p, ErrInputInsideOut, out)
+		}
+	}
+	return nil
 }
 
 // resolvePath returns p as an absolute path with every symbolic link
