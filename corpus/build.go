@@ -149,15 +149,30 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 	case !p.cfg.Sample && len(p.sets) == 0:
 		return nil, configErr("In", "no inputs: name In, or TrainIn and TestIn, or set Sample")
 	}
-	// Out may have changed since NewPlan.
+	// Out may have changed since NewPlan (and again while waiting for
+	// its lock).
+	if _, err := checkOut(p.cfg); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p.out), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockOut(ctx, p.out, p.cfg.WaitForLock, p.cfg.warn)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	if err := cleanStale(p.out, p.cfg.warn); err != nil {
+		return nil, err
+	}
+	p.cfg.hookStep(stepLocked)
 	if _, err := checkOut(p.cfg); err != nil {
 		return nil, err
 	}
 	b := &builder{Plan: p, sets: p.sets, meter: newMeter(p.cfg.OnProgress, p.cfg.ProgressInterval),
 		parserStats: map[string]tetraparse.Stats{}, start: time.Now()}
 	defer b.meter.end()
-	var err error
-	if b.tmp, err = prepareOut(p.out); err != nil {
+	if b.tmp, err = makeTempOut(p.out); err != nil {
 		return nil, err
 	}
 	committed := false
@@ -195,7 +210,7 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res := b.result()
-	if err := commitOut(b.tmp, p.out); err != nil {
+	if err := commitOut(b.tmp, p.out, &p.cfg); err != nil {
 		return nil, fmt.Errorf("moving the corpus into place: %w", err)
 	}
 	committed = true
@@ -242,10 +257,11 @@ func (b *builder) lineError(e *tetraparse.LineError) {
 
 // run performs the passes and writes every output file into b.tmp.
 func (b *builder) run(ctx context.Context) error {
-	for _, dir := range []string{b.work, filepath.Join(b.tmp, "reproduction")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(b.work, 0o700); err != nil { // raw rows: the owner's only
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(b.tmp, "reproduction"), 0o755); err != nil {
+		return err
 	}
 	b.spillBudget = newSpillBudget(b.cfg.SpillMemory)
 	p, err := b.newParser(nil)

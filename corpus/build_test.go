@@ -352,7 +352,8 @@ func TestFailureLeavesNothing(t *testing.T) {
 	_, err := Build(context.Background(), Config{In: []string{bad}, NoAnonymize: true, Out: out})
 	require.ErrorContains(t, err, "bad.json.gz")
 	entries, _ := os.ReadDir(dir)
-	require.Len(t, entries, 1, "only the input is left: %v", entries)
+	require.Len(t, entries, 2, "only the input and the lock file are left: %v", entries)
+	require.FileExists(t, filepath.Join(dir, ".out.lock"))
 
 	// A previous corpus survives a failed rebuild.
 	build(t, Config{Sample: true, NoAnonymize: true, Out: out})
@@ -364,7 +365,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after)
 	entries, _ = os.ReadDir(dir)
-	require.Len(t, entries, 2, "input and the previous corpus: %v", entries)
+	require.Len(t, entries, 3, "input, the previous corpus and the lock file: %v", entries)
 
 	// A cancelled build cleans up too.
 	ctx, cancel := context.WithCancel(context.Background())

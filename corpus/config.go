@@ -13,14 +13,23 @@ import (
 // cannot use with a *ConfigError before anything is written.
 type Config struct {
 	// Out is the output directory (required by Build). It is written as a
-	// temporary sibling and renamed into place when the build has
+	// temporary sibling and swapped into place when the build has
 	// succeeded; an existing Out is replaced only if it is empty or a
-	// corpus built by this package (otherwise ErrNotCorpus).
+	// corpus built by this package (otherwise ErrNotCorpus), and never if
+	// it is a mount point (ErrMountPoint). One build at a time writes an
+	// Out: see WaitForLock.
 	Out string
+	// WaitForLock makes Build wait while another build (of any process)
+	// holds Out's lock, instead of failing at once with ErrLocked.
+	WaitForLock bool
 
-	// In names Tetragon JSON export: files (.json, .json.gz) or
-	// directories of rotated files (see tetraparse.Inputs). Rows whose
-	// event_time is before Cut are train, the others test.
+	// In names Tetragon JSON export: files (any name; .gz ones are
+	// gunzipped) or directories, whose Tetragon export files
+	// (*.log, *.json, *.jsonl, rotated or .gz) are read in rotation order
+	// and whose other entries are skipped with a warning (see
+	// tetraparse.ExpandInputs). No input may be inside Out
+	// (ErrInputInsideOut). Rows whose event_time is before Cut are train,
+	// the others test.
 	In []string
 	// TrainIn and TestIn name inputs that are already split, instead of
 	// In; every row stays in its split.
@@ -150,11 +159,20 @@ type Config struct {
 	OnProgress func(Progress)
 	// ProgressInterval is the time between reports (0: one second).
 	ProgressInterval time.Duration
-	// OnWarning, when set, receives warnings about the configuration
-	// that do not stop the build (an HMAC key readable by others, an
-	// empty policy, overlapping labels windows), one sentence each.
-	// When nil they are logged with log/slog's default logger.
+	// OnWarning, when set, receives warnings that do not stop the build
+	// (an HMAC key readable by others, an empty policy, overlapping labels
+	// windows, directory entries that are not export files, skipped bad
+	// files, an empty split, what an interrupted earlier build left beside
+	// Out), one sentence each, on the goroutine that called Build. When
+	// nil they are logged with log/slog's default logger.
 	OnWarning func(msg string)
+
+	// hook, when set (by this package's tests), is called at each named
+	// step of the commit; see hookStep.
+	hook func(step string)
+	// noExchange makes the commit use the two-rename fallback even where
+	// an atomic exchange is available (for tests).
+	noExchange bool
 }
 
 // Defaults of the zero Config.

@@ -44,6 +44,9 @@ var (
 	// build replaces: reading a corpus into itself would replace it with
 	// an empty one.
 	ErrInputInsideOut = errors.New("inside the output directory, which the build replaces")
+	// ErrMountPoint: Out is a mount point, which cannot be swapped for
+	// the new corpus (build into a directory inside it instead).
+	ErrMountPoint = errors.New("a mount point cannot be replaced; name a directory inside it")
 	// ErrNoInputFiles: the inputs name only directories without Tetragon
 	// export files.
 	ErrNoInputFiles = errors.New("no Tetragon export files")
@@ -52,6 +55,9 @@ var (
 // Refusals found while building, returned by Build as they are (wrapped
 // with details), never inside a *ConfigError.
 var (
+	// ErrLocked: another build, in this or another process, holds the
+	// lock of Out (see Config.WaitForLock).
+	ErrLocked = errors.New("another build is writing this output directory")
 	// ErrNoRows: the inputs yielded no rows (see Config.AllowEmpty).
 	ErrNoRows = errors.New("the inputs yield no rows")
 	// ErrMostlyUnreadable: more than half of the non-blank input lines

@@ -10,15 +10,21 @@ import (
 	"unicode"
 )
 
-// The output directory is built as a temporary sibling of Out and renamed
-// into place only when everything succeeded, so Out is never left half
-// written, and a failed run leaves the previous corpus untouched.
+// The output directory is built as a temporary sibling of Out and swapped
+// into place only when everything succeeded (commit.go), so Out is never
+// left half written, and a failed run leaves the previous corpus
+// untouched.
 
 // checkOut checks Config.Out and returns its absolute path.
 func checkOut(c Config) (string, error) {
 	abs, err := filepath.Abs(c.Out)
 	if err != nil {
 		return "", &ConfigError{Field: "Out", Err: err}
+	}
+	if mp, err := isMountPoint(abs); err != nil {
+		return "", &ConfigError{Field: "Out", Err: err}
+	} else if mp {
+		return "", &ConfigError{Field: "Out", Err: fmt.Errorf("%s: %w", abs, ErrMountPoint)}
 	}
 	if err := checkReplaceable(abs); err != nil {
 		return "", &ConfigError{Field: "Out", Err: err}
@@ -29,23 +35,6 @@ func checkOut(c Config) (string, error) {
 		}
 	}
 	return abs, nil
-}
-
-// prepareOut creates the temporary build directory beside abs.
-func prepareOut(abs string) (tmp string, err error) {
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err = os.MkdirTemp(parent, "."+filepath.Base(abs)+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	return tmp, nil
 }
 
 // checkReplaceable accepts an Out that does not exist, is an empty
@@ -70,7 +59,7 @@ func checkReplaceable(abs string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	for _, p := range []string{"stats.json", "data", filepath.Join("reproduction", "feature_definitions.json")} {
+	for _, p := range corpusMarkers {
 		if _, err := os.Stat(filepath.Join(abs, p)); err != nil {
 			return fmt.Errorf("%s: %w (no %s); refusing to replace it", abs, ErrNotCorpus, p)
 		}
@@ -118,34 +107,6 @@ func releaseLike(abs string) string {
 		}
 		dir = up
 	}
-}
-
-// commitOut moves the finished temporary directory to abs, replacing a
-// previous corpus there (checked again, since time has passed).
-func commitOut(tmp, abs string) error {
-	if err := checkReplaceable(abs); err != nil {
-		return err
-	}
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-		return os.Rename(tmp, abs)
-	}
-	old, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".old-")
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(old); err != nil { // only the unique name is wanted
-		return err
-	}
-	if err := os.Rename(abs, old); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, abs); err != nil {
-		if e := os.Rename(old, abs); e != nil {
-			return fmt.Errorf("%w (and restoring the previous corpus from %s failed: %v)", err, old, e)
-		}
-		return err
-	}
-	return os.RemoveAll(old)
 }
 
 // checkLineageOut checks Config.LineageOut against the output directory
