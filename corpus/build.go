@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/encode"
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
@@ -31,6 +33,25 @@ type Result struct {
 	Elapsed    time.Duration
 	Anonymized bool
 	LineageOut string // the lineage graph's file (absolute), or ""
+}
+
+// String says in one line what was written, and how fast: "wrote
+// /data/corpus (train 5,000 rows in 1 shard, test 1,000 rows in 1 shard;
+// anonymized, 0.3 MB) from 6,000 lines (2.1 MB) in 1.2 s: 5,000 events/s,
+// 1.8 MB/s".
+func (r *Result) String() string {
+	var parts []string
+	for _, s := range r.Splits {
+		parts = append(parts, fmt.Sprintf("%s %s in %s", s.Name, numfmt.Count(s.Rows, "row", "rows"), numfmt.Count(int64(len(s.Shards)), "shard", "shards")))
+	}
+	anon := "anonymized"
+	if !r.Anonymized {
+		anon = "NOT anonymized"
+	}
+	sec := r.Elapsed.Seconds()
+	return fmt.Sprintf("wrote %s (%s; %s, %.1f MB) from %s (%.1f MB) in %.1f s: %s events/s, %.1f MB/s",
+		r.Out, strings.Join(parts, ", "), anon, float64(r.OutBytes)/1e6, numfmt.Count(r.Lines, "line", "lines"), float64(r.InputBytes)/1e6,
+		sec, numfmt.Group(int64(float64(r.Lines)/sec)), float64(r.InputBytes)/1e6/sec)
 }
 
 // SplitResult is one split's output.
