@@ -68,7 +68,7 @@ type SplitResult struct {
 // anonymizes (unless cfg.NoAnonymize) and writes the Parquet shards of
 // each split, reads the shards back to check them for leaks
 // (*LeakCheckError), and writes labels.csv, reproduction/ (the feature
-// definitions, the alias map), stats.json and datacard.md; with
+// definitions, the alias map), stats.json, datacard.md and README.md; with
 // cfg.LineageOut, the train split's lineage graph too. Everything goes to
 // a temporary directory beside Out, renamed into place only when the build
 // has succeeded: on any error, or when ctx is done, nothing is left behind
@@ -158,9 +158,9 @@ func (b *builder) split(name string) *splitState {
 
 // Build runs the build: it parses the inputs, builds the lineage, encodes,
 // labels, anonymizes and writes the shards, checks them, and writes the
-// reproduction files, labels.csv, stats.json and datacard.md into a
-// temporary directory beside Config.Out, which it renames into place
-// only when everything succeeded. On any error, or when ctx is done,
+// reproduction files, labels.csv, stats.json, datacard.md and README.md
+// into a temporary directory beside Config.Out, which it renames into
+// place only when everything succeeded. On any error, or when ctx is done,
 // nothing is left behind and a previous Out is untouched. A Plan can be
 // built more than once, never twice at the same time.
 func (p *Plan) Build(ctx context.Context) (*Result, error) {

@@ -103,6 +103,8 @@ func TestGoldenParity(t *testing.T) {
 	assert.EqualValues(t, lin["seed_processes"], num(t, st, "lineage", "seed_processes"))
 	checkAccounting(t, out)
 	checkCard(t, out)
+	corpustest.CheckFrontMatter(t, out)
+	corpustest.CheckColumns(t, out)
 }
 
 // TestSample builds the built-in sample (anonymized) and checks the
@@ -115,7 +117,7 @@ func TestSample(t *testing.T) {
 	for _, p := range []string{
 		"data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet", "labels.csv",
 		"reproduction/feature_definitions.json", "reproduction/alias_map.json", "reproduction/PARSER_VERSION",
-		"stats.json", "datacard.md",
+		"stats.json", "datacard.md", "README.md",
 	} {
 		assert.FileExists(t, filepath.Join(out, p))
 	}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +49,11 @@ type Card struct {
 	labelCols    bool
 	shardRows    int64
 	rowGroupRows int64
+	// what README.md says besides: the licence, why the build is not a
+	// release (nil: it is one), the policy digest
+	license      string
+	blockers     []releaseBlocker
+	policyDigest string
 }
 
 type hashCol struct {
@@ -60,6 +67,8 @@ type cardSplit struct {
 	rows   int64
 	shards int
 	bytes  int64
+	files  []string      // the shards' paths relative to the corpus (data/…)
+	fields []arrow.Field // the columns of the written shards
 
 	nullTime   int64
 	minT, maxT int64
@@ -301,8 +310,9 @@ func pct(n, d int64) string {
 	return fmt.Sprintf("%.2f %%", 100*float64(n)/float64(d))
 }
 
-// AddShards records a split's written shards (their count and size on
-// disk), once Close has named them.
+// AddShards records a split's written shards, once Close has named them:
+// their count, size on disk and names (README.md's metadata lists them
+// as data/<name>, where Build writes them) and the columns of the first.
 func (c *Card) AddShards(split string, paths []string) error {
 	s := c.split(split)
 	if s == nil {
@@ -315,6 +325,14 @@ func (c *Card) AddShards(split string, paths []string) error {
 			return err
 		}
 		s.bytes += fi.Size()
+		s.files = append(s.files, path.Join(shardDir, filepath.Base(p)))
+	}
+	if len(paths) > 0 && s.fields == nil {
+		sc, err := shardSchema(paths[0])
+		if err != nil {
+			return fmt.Errorf("datacard: %w", err)
+		}
+		s.fields = sc.Fields()
 	}
 	return nil
 }
@@ -325,34 +343,47 @@ type CardInfo struct {
 	Inputs    string    // what was read, in a phrase ("train: 3 files (1.2 MB); …")
 	SplitRule string    // how rows were split into train and test, in a sentence
 	Selection string    // which events were the target, in a sentence or two (optional)
+	// Filters says which input lines became rows and which were dropped,
+	// one sentence each, for README.md's provenance. It must not name
+	// people or hosts (an anonymized build's card is checked for leaks).
+	Filters []string
 }
 
-// WriteMarkdown renders datacard.md.
+// WriteMarkdown renders datacard.md: what the build was, its status, and
+// the computed tables (the same tables as WriteDatasetCard's README.md).
 func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	var b strings.Builder
 	d := c.defs
 	b.WriteString("# Datacard\n\n")
-	tool := "`" + c.tool + "`"
-	if rel, ok := strings.CutPrefix(c.tool, module+"/"); ok {
-		tool = "`" + rel + "` of " + module
-	}
-	fmt.Fprintf(&b, "Built by %s on %s from %s. ", tool, m.Built.UTC().Format(time.RFC3339), m.Inputs)
+	fmt.Fprintf(&b, "Built by %s on %s from %s. ", c.toolText(), m.Built.UTC().Format(time.RFC3339), m.Inputs)
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
 		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
-	if c.anonymized {
-		b.WriteString("Anonymized for release: basenames aliased (`reproduction/alias_map.json`), working directories rewritten, exec ids replaced by HMAC pseudonyms, a final sweep over every string column, and post-write leak checks passed.\n\n")
-	} else {
-		b.WriteString("**NOT ANONYMIZED** (built with `-no-anonymize`): the shards hold original basenames, working directories and exec ids. For local research only; do not publish.\n\n")
-	}
+	c.writeStatus(&b)
 	if m.Selection != "" {
 		b.WriteString(m.Selection + "\n\n")
 	}
-	fmt.Fprintf(&b, "%s Every number below is computed from the Parquet shards in `data/` as written (%s rows per shard at most, row groups of %s rows).\n\n",
-		m.SplitRule, numfmt.Group(c.shardRows), numfmt.Group(c.rowGroupRows))
+	c.writeTables(&b, m)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
+// toolText names the program that built the corpus, in Markdown.
+func (c *Card) toolText() string {
+	if rel, ok := strings.CutPrefix(c.tool, module+"/"); ok {
+		return "`" + rel + "` of " + module
+	}
+	return "`" + c.tool + "`"
+}
+
+// writeTables renders the computed sections: how rows were split, then
+// Splits, Class distributions, Hash buckets and, with labels, Labels.
+func (c *Card) writeTables(b *strings.Builder, m CardInfo) {
+	d := c.defs
 	// Splits.
+	fmt.Fprintf(b, "## Splits\n\n%s Every number below is computed from the Parquet shards in `data/` as written (%s rows per shard at most, row groups of %s rows).\n\n",
+		m.SplitRule, numfmt.Group(c.shardRows), numfmt.Group(c.rowGroupRows))
 	hasLabels := c.set != nil
-	b.WriteString("## Splits\n\n| split | rows | shards | span (UTC) | pre-window rows | null event_time |")
+	b.WriteString("| split | rows | shards | span (UTC) | pre-window rows | null event_time |")
 	if hasLabels {
 		b.WriteString(" attack events | attack rate |")
 	}
@@ -368,9 +399,9 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 		if ok {
 			span = fmtCardTime(first) + " → " + fmtCardTime(s.maxT)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |", s.name, numfmt.Group(s.rows), s.shards, span, numfmt.Group(pre), numfmt.Group(s.nullTime))
+		fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s |", s.name, numfmt.Group(s.rows), s.shards, span, numfmt.Group(pre), numfmt.Group(s.nullTime))
 		if hasLabels {
-			fmt.Fprintf(&b, " %s | %s |", numfmt.Group(s.attacks()), pct(s.attacks(), s.rows))
+			fmt.Fprintf(b, " %s | %s |", numfmt.Group(s.attacks()), pct(s.attacks(), s.rows))
 		}
 		b.WriteString("\n")
 		tot.rows += s.rows
@@ -379,23 +410,22 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 		tot.null += s.nullTime
 		tot.att += s.attacks()
 	}
-	fmt.Fprintf(&b, "| **total** | %s | %d | | %s | %s |", numfmt.Group(tot.rows), tot.shards, numfmt.Group(tot.pre), numfmt.Group(tot.null))
+	fmt.Fprintf(b, "| **total** | %s | %d | | %s | %s |", numfmt.Group(tot.rows), tot.shards, numfmt.Group(tot.pre), numfmt.Group(tot.null))
 	if hasLabels {
-		fmt.Fprintf(&b, " %s | %s |", numfmt.Group(tot.att), pct(tot.att, tot.rows))
+		fmt.Fprintf(b, " %s | %s |", numfmt.Group(tot.att), pct(tot.att, tot.rows))
 	}
 	b.WriteString("\n\n")
 	if ws, ok := c.windowStart(); ok {
-		fmt.Fprintf(&b, "The collection window starts at %s UTC, the earliest event_time of a row that is not a procfs-walk exec (`f_is_procfs_walk` = 0). "+
+		fmt.Fprintf(b, "The collection window starts at %s UTC, the earliest event_time of a row that is not a procfs-walk exec (`f_is_procfs_walk` = 0). "+
 			"Pre-window rows carry earlier timestamps: execs that Tetragon synthesizes at start-up for processes already running, stamped with their original start time. "+
 			"They are kept (they are lineage roots) and left out of the span.\n\n", fmtCardTime(ws))
 	}
-
 	// Class distributions.
 	b.WriteString("## Class distributions\n")
 	for _, name := range distColumns {
-		fmt.Fprintf(&b, "\n### %s\n\n| code | label |", name)
+		fmt.Fprintf(b, "\n### %s\n\n| code | label |", name)
 		for _, s := range c.splits {
-			fmt.Fprintf(&b, " %s | %s %% |", s.name, s.name)
+			fmt.Fprintf(b, " %s | %s %% |", s.name, s.name)
 		}
 		b.WriteString("\n|---:|---|")
 		for range c.splits {
@@ -428,13 +458,13 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 			if err != nil {
 				label = "(unknown code)"
 			}
-			fmt.Fprintf(&b, "| %d | %s |", r.code, mdCell(label))
+			fmt.Fprintf(b, "| %d | %s |", r.code, mdCell(label))
 			for _, s := range c.splits {
 				var n int64
 				if r.code < len(s.dist[name]) {
 					n = s.dist[name][r.code]
 				}
-				fmt.Fprintf(&b, " %s | %s |", numfmt.Group(n), pct(n, s.rows))
+				fmt.Fprintf(b, " %s | %s |", numfmt.Group(n), pct(n, s.rows))
 			}
 			b.WriteString("\n")
 		}
@@ -443,7 +473,7 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	// Hash buckets.
 	b.WriteString("\n## Hash buckets\n\nBuckets used (distinct values) of each hashed column, and saturation (used / capacity).\n\n| column | capacity |")
 	for _, s := range c.splits {
-		fmt.Fprintf(&b, " %s used | %s saturation |", s.name, s.name)
+		fmt.Fprintf(b, " %s used | %s saturation |", s.name, s.name)
 	}
 	b.WriteString(" all used | all saturation |\n|---|---:|")
 	for range c.splits {
@@ -451,25 +481,22 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	}
 	b.WriteString("---:|---:|\n")
 	for _, h := range c.hashCols {
-		fmt.Fprintf(&b, "| %s | %s |", h.name, numfmt.Group(int64(h.capacity)))
+		fmt.Fprintf(b, "| %s | %s |", h.name, numfmt.Group(int64(h.capacity)))
 		all := make([]uint64, (h.capacity+63)/64)
 		for _, s := range c.splits {
 			u := popcount(s.used[h.name])
-			fmt.Fprintf(&b, " %s | %s |", numfmt.Group(u), pct(u, int64(h.capacity)))
+			fmt.Fprintf(b, " %s | %s |", numfmt.Group(u), pct(u, int64(h.capacity)))
 			for i, x := range s.used[h.name] {
 				all[i] |= x
 			}
 		}
 		u := popcount(all)
-		fmt.Fprintf(&b, " %s | %s |\n", numfmt.Group(u), pct(u, int64(h.capacity)))
+		fmt.Fprintf(b, " %s | %s |\n", numfmt.Group(u), pct(u, int64(h.capacity)))
 	}
 
-	// Labels.
 	if hasLabels {
-		c.writeLabels(&b)
+		c.writeLabels(b)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // writeLabels renders the per-technique table: trials, and attack events

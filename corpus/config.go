@@ -121,7 +121,7 @@ type Config struct {
 
 	// NoAnonymize skips anonymization, for local research: the output
 	// then holds original basenames, working directories and exec ids,
-	// and says so (Out/reproduction/NOT_ANONYMIZED and the datacard).
+	// and says so (Out/reproduction/NOT_ANONYMIZED and the cards).
 	NoAnonymize bool
 	// AllowReleaseLike lets a NoAnonymize build write to an Out that
 	// looks like a release, which is otherwise refused (ErrReleaseLike):
@@ -148,7 +148,15 @@ type Config struct {
 	// basenames, so it must not be inside Out (ErrInsideOut).
 	LineageOut string
 
-	// Tool names the program in stats.json, datacard.md and the shards'
+	// License is the licence of the data that README.md's metadata
+	// declares: a Hugging Face Hub licence identifier such as cc-by-4.0
+	// (the default when empty, the reference corpus's), cc0-1.0 or
+	// other (see https://huggingface.co/docs/hub/repositories-licenses;
+	// with other, the Hub also wants license_name and license_link in the
+	// metadata). Anything but a lower-case identifier is a *ConfigError.
+	License string
+
+	// Tool names the program in stats.json, the cards and the shards'
 	// created_by (default "github.com/tetrahids/tetrahids/corpus").
 	Tool string
 	// OnProgress, when set, receives the build's progress: every
@@ -207,6 +215,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Schema == "" {
 		c.Schema = schema.DefaultVersion
+	}
+	if c.License == "" {
+		c.License = defaultLicense
 	}
 	if c.Tool == "" {
 		c.Tool = defaultTool

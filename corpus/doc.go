@@ -2,8 +2,9 @@
 // export: JSON lines in, the layout of the released v0.2 corpus out —
 // Parquet shards of the encoded table per split (train, test), the labels,
 // the feature definitions, the alias map of an anonymized build, stats.json
-// (every counter, and a line accounting that must add up) and a datacard
-// whose tables are computed from the written shards.
+// (every counter, and a line accounting that must add up), and README.md,
+// a Hugging Face dataset card whose tables (also in datacard.md) are
+// computed from the written shards.
 //
 //	res, err := corpus.Build(ctx, corpus.Config{
 //		In: []string{"/var/log/tetragon"}, LabelsFile: "labels.csv",
@@ -58,8 +59,9 @@
 //     partition before it applies to any (alias numbers depend on every
 //     basename);
 //   - write: Plan.NewShardWriter, one per split;
-//   - datacard: Plan.NewCard, fed every batch as written; VerifyShards
-//     re-checks written shards.
+//   - datacard: Plan.NewCard, fed every batch as written and then the
+//     shards' paths; WriteMarkdown and WriteDatasetCard render it;
+//     VerifyShards re-checks written shards.
 //
 // Per-partition graphs, cards and anonymization observations are not
 // merged by this package yet: a partitioned runner keeps one graph per
@@ -80,9 +82,28 @@
 // int64 and timestamp columns, statistics, and the Arrow schema in the
 // file metadata, with the schema version as a plain key-value entry
 // (tetrahids.schema_version). An empty split still gets one shard with the
-// schema. stats.json and datacard.md leave out of an anonymized build what
+// schema. stats.json and the cards leave out of an anonymized build what
 // could name people or hosts (input paths, the node name, sentinel labels,
 // the content of unreadable lines).
+//
+// # The dataset card
+//
+// README.md is what the Hugging Face Hub shows for a dataset repository.
+// It opens with the Hub's YAML metadata, generated from data structures
+// with a YAML library: the licence (Config.License, CC BY 4.0 by
+// default), tags, the task category, the size category of the row count,
+// and a config whose data_files list every shard of each split by name,
+// so that a loader finds both splits without guessing. Its first lines
+// then say whether the corpus is a release: a build that is not
+// anonymized, whose exec-id pseudonyms use the built-in demo key, or
+// whose policy lists no forbidden values says that it is not one (and is
+// tagged not-a-release). The rest is generated too: the columns with
+// their types, meanings, codes and hash capacities from the shards'
+// schema and the feature definitions; intended use and limitations; the
+// tables of datacard.md; how the corpus was built (tool version, schema,
+// selection and line accounting, the anonymization policy's digest); the
+// licence; and a citation to fill in. An anonymized build checks both
+// cards with the anonymization assertions before writing them.
 //
 // # Concurrency and cost
 //

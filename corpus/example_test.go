@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -34,10 +35,21 @@ func Example() {
 	for _, s := range res.Splits {
 		fmt.Printf("%s: %d rows in %s\n", s.Name, s.Rows, filepath.Base(s.Shards[0]))
 	}
+	// README.md is the dataset card, Hub metadata first. Keyed with the
+	// public demo key, the sample says it is not a release.
+	readme, err := os.ReadFile(filepath.Join(res.Out, "README.md"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.Join(strings.SplitN(string(readme), "\n", 3)[:2], "\n"))
+	fmt.Println("not a release:", strings.Contains(string(readme), "\n**NOT A RELEASE.**"))
 	// Output:
 	// lines read: 6000 anonymized: true
 	// train: 4064 rows in train-00000-of-00001.parquet
 	// test: 1801 rows in test-00000-of-00001.parquet
+	// ---
+	// license: cc-by-4.0
+	// not a release: true
 }
 
 // Drive the stages one by one, as a runner that partitions the work does:

@@ -50,12 +50,10 @@ func readString(t *testing.T, path string) string {
 	return string(data)
 }
 
-// writeKey writes an HMAC key file for anonymized builds of inputs.
-func writeKey(t *testing.T) string {
-	t.Helper()
-	key := filepath.Join(t.TempDir(), "key")
-	require.NoError(t, os.WriteFile(key, []byte("a test key of thirty-two bytes!!"), 0o600))
-	return key
+// keyFile writes an HMAC key file for anonymized builds of inputs.
+func keyFile(t *testing.T) string {
+	path, _ := writeKey(t)
+	return path
 }
 
 // TestDirectoryWithNotes checks a directory holding notes beside the
@@ -89,7 +87,7 @@ func TestDirectoryWithNotes(t *testing.T) {
 	checkAccounting(t, out)
 
 	// Anonymized: the count only, no path.
-	out, err, _ = buildWarn(t, Config{In: []string{messy}, HMACKeyFile: writeKey(t)})
+	out, err, _ = buildWarn(t, Config{In: []string{messy}, HMACKeyFile: keyFile(t)})
 	require.NoError(t, err)
 	st = readStats(t, out)
 	assert.Equal(t, int64(5), num(t, st, "inputs", "all", "skipped_entries"))
@@ -164,7 +162,7 @@ func TestSkipBadFiles(t *testing.T) {
 	assert.Contains(t, readString(t, filepath.Join(out, "datacard.md")), "2 files could not be read to the end (skipped; stats.json lists them under failed_files)")
 	checkAccounting(t, out)
 
-	out, err, _ = buildWarn(t, Config{In: []string{dir}, HMACKeyFile: writeKey(t), SkipBadFiles: true})
+	out, err, _ = buildWarn(t, Config{In: []string{dir}, HMACKeyFile: keyFile(t), SkipBadFiles: true})
 	require.NoError(t, err)
 	st = readStats(t, out)
 	var got []map[string]any
@@ -285,7 +283,7 @@ func TestKubernetesSelection(t *testing.T) {
 	// Anonymized: the terms, not the values.
 	labels, err := tetraparse.ParseSelector("pod-label=app=cart,container-id=86eb9e29a77d")
 	require.NoError(t, err)
-	out, err, _ = buildWarn(t, Config{In: []string{events}, HMACKeyFile: writeKey(t), Select: []tetraparse.Selector{sel, labels}, KeepWithoutNamespace: true})
+	out, err, _ = buildWarn(t, Config{In: []string{events}, HMACKeyFile: keyFile(t), Select: []tetraparse.Selector{sel, labels}, KeepWithoutNamespace: true})
 	require.NoError(t, err)
 	st = readStats(t, out)
 	selection = st["selection"].(map[string]any)

@@ -1,12 +1,13 @@
 package corpus
 
-// stats.json, datacard.md and the reproduction files: what a build says
+// stats.json, datacard.md, README.md and the reproduction files: what a build says
 // about itself.
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,8 +22,9 @@ import (
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
-// writeMeta writes the reproduction files, labels.csv, stats.json and
-// datacard.md, after checking that every input line is accounted for.
+// writeMeta writes the reproduction files, labels.csv, stats.json,
+// datacard.md and README.md, after checking that every input line is
+// accounted for.
 func (b *builder) writeMeta(anonReport any) error {
 	repro := filepath.Join(b.tmp, "reproduction")
 	files := map[string][]byte{
@@ -45,13 +47,18 @@ func (b *builder) writeMeta(anonReport any) error {
 		return err
 	}
 	files[filepath.Join(b.tmp, "stats.json")] = append(js, '\n')
-	var card bytes.Buffer
 	total := b.parsedStats()
-	err = b.card.WriteMarkdown(&card, CardInfo{Built: b.start, Inputs: b.inputsText(), SplitRule: b.rule, Selection: b.cardSelection(&total)})
-	if err != nil {
-		return err
+	info := CardInfo{Built: b.start, Inputs: b.inputsText(), SplitRule: b.rule, Selection: b.cardSelection(&total), Filters: b.cardFilters()}
+	for name, write := range map[string]func(io.Writer, CardInfo) error{"datacard.md": b.card.WriteMarkdown, "README.md": b.card.WriteDatasetCard} {
+		var card bytes.Buffer
+		if err := write(&card, info); err != nil {
+			return err
+		}
+		if err := b.checkCard(name, card.Bytes()); err != nil {
+			return err
+		}
+		files[filepath.Join(b.tmp, name)] = card.Bytes()
 	}
-	files[filepath.Join(b.tmp, "datacard.md")] = card.Bytes()
 	for path, data := range files {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err

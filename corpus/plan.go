@@ -87,6 +87,8 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("Order", "%d: want tetraparse.FileOrder or TimeOrder", c.Order)
 	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != ""):
 		return nil, configErr("NoAnonymize", "HMACKeyFile and PolicyFile configure anonymization, which NoAnonymize skips")
+	case !licenseID.MatchString(c.License):
+		return nil, configErr("License", "%q: want a Hugging Face Hub licence identifier such as cc-by-4.0, cc0-1.0 or other (lower case, no spaces)", c.License)
 	}
 	// Input problems first: they are what a user gets wrong most.
 	if err := p.loadInputs(); err != nil {
@@ -364,11 +366,13 @@ func (p *Plan) NewShardWriter(dir, split string) *ShardWriter {
 }
 
 // NewCard returns an empty datacard for the named splits (in the card's
-// column order), for the build's definitions and labels.
+// column order), for the build's definitions and labels, licence and
+// anonymization (whether it makes a release, the policy's digest).
 func (p *Plan) NewCard(splits ...string) *Card {
 	c := newCard(p.defs, p.set, splits...)
 	c.tool, c.anonymized, c.labelCols = p.cfg.Tool, !p.cfg.NoAnonymize, !p.cfg.NoLabelColumns
 	c.shardRows, c.rowGroupRows = p.cfg.ShardRows, p.cfg.RowGroupRows
+	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.cardPolicyDigest()
 	return c
 }
 

@@ -14,8 +14,10 @@
 // corpus builder's path). EncodeRows takes the pending rows of a
 // tetraparse.Builder through its Rows view and fills Features, without
 // Arrow on either side; Live drives a Builder and EncodeRows for a stream,
-// one line or one decoded event at a time. All three run the same
-// compiled recipes and give the same values for the same rows and graph.
+// one line or one decoded event at a time (Live.Lines takes the lines
+// that are waiting together, with the same results as one at a time and
+// about half the cost). All three run the same compiled recipes and give
+// the same values for the same rows and graph.
 //
 // What to compute comes from the versioned feature definitions of package
 // schema: every encoded column carries a recipe (lookup, bucket, hash,
@@ -83,6 +85,13 @@
 // again (see both). The Encoder's other memories are bounded caches of
 // pure functions (hash digests, compression ratios, normalized
 // directories).
+//
+// A service that checkpoints saves the graph (lineage's WriteTo) and the
+// Encoder's per-process state (WriteProcessState) at the same point of
+// the stream; restarted, it loads both (ReadFrom, ReadProcessState) and
+// encodes the events after that point exactly as an uninterrupted run
+// would (TestProcessStateRestart). Without the process state, the next
+// event of every process that was running gets a null delta_t_prev_ns.
 //
 // # Columns and errors
 //

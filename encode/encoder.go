@@ -130,6 +130,9 @@ type Encoder struct {
 	rowsIdx    []int
 	lin        []lineage.BatchRow
 	lay        *layout
+	// ageEachRow ages the per-process times after every row rather than
+	// after the batch, as a batch of single events does (Live.Lines).
+	ageEachRow bool
 }
 
 // New returns an Encoder for defs (schema.Default() when nil) that resolves
@@ -418,11 +421,14 @@ func (e *Encoder) rollback() {
 }
 
 // age starts a new generation of per-process times when the current one
-// holds half the WithMaxProcesses bound, dropping the older one.
-func (e *Encoder) age() {
+// holds half the WithMaxProcesses bound, dropping the older one, and
+// reports whether it did.
+func (e *Encoder) age() bool {
 	if n := e.opts.maxProcs; n > 0 && len(e.prev) >= max(1, n/2) {
 		e.prevOld, e.prev = e.prev, make(map[string]*int64, len(e.prev))
+		return true
 	}
+	return false
 }
 
 func (s *Stats) add(d *Stats) {
@@ -668,6 +674,9 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 				e.added = append(e.added, key)
 				lastPrev = &v
 			}
+		}
+		if e.ageEachRow && e.age() {
+			lastPrev = nil // its entry is in the older generation now
 		}
 		d.age.i[i], d.age.null[i] = 0, true
 		if tsOK && !start.isNull(i) {

@@ -220,25 +220,3 @@ func TestEncoderMaxProcesses(t *testing.T) {
 	require.Equal(t, "null", delta("quiet", 20), "a process unseen for 10 others lost its time")
 	require.LessOrEqual(t, len(enc.prev)+len(enc.prevOld), 4+1)
 }
-
-// FuzzAppendJSONString: the JSON strings of Features decode, with
-// encoding/json, to what encoding/json's own encoding of the string
-// decodes to (invalid UTF-8 byte by byte as U+FFFD).
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "tab\tnl\ncr\r\x00\x1f\x7f", "é∑😀", "\xff\xfe", "a\xc3", "\xed\xa0\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var got, want string
-		if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil {
-			t.Fatalf("%q: %v", appendJSONString(nil, s), err)
-		}
-		ref, _ := json.Marshal(s)
-		if err := json.Unmarshal(ref, &want); err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Fatalf("%q: got %q, encoding/json gives %q", s, got, want)
-		}
-	})
-}

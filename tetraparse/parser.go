@@ -17,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/tetrahids/tetrahids/internal/pygzip"
 	"github.com/tetrahids/tetrahids/internal/pystr"
 	"github.com/tetrahids/tetrahids/schema"
 )
@@ -553,7 +554,7 @@ func (s *stream) fileFailed(fe *FileError) error {
 }
 
 // openInput opens a file, gunzipping names that end in ".gz" as Python's
-// gzip module reads them (see gzipReader); onRead, when set, sees the bytes
+// gzip module reads them (internal/pygzip); onRead, when set, sees the bytes
 // read from the file. A directory is refused at once, as Python's open
 // refuses it.
 func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
@@ -572,7 +573,7 @@ func openInput(path string, onRead func(int)) (io.Reader, func() error, error) {
 	if !strings.HasSuffix(path, ".gz") {
 		return r, f.Close, nil
 	}
-	zr := newGzipReader(r)
+	zr := pygzip.NewReader(r)
 	return zr, func() error { zr.Close(); return f.Close() }, nil
 }
 

@@ -150,7 +150,12 @@ func TestGoldenParity(t *testing.T) {
 		}
 		checkAccounting(t, out)
 	})
-	t.Run("datacard", func(t *testing.T) { checkCard(t, out) })
+	t.Run("datacard", func(t *testing.T) {
+		checkCard(t, out)
+		corpustest.CheckFrontMatter(t, out)
+		corpustest.CheckColumns(t, out)
+		assert.Contains(t, corpustest.Status(t, out), "NOT A RELEASE: NOT ANONYMIZED")
+	})
 }
 
 // TestCLIMatchesAPI builds the golden corpus (the built-in sample when
@@ -228,6 +233,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-in", filepath.Join(dir, "nope"), "-no-anonymize"}, "-in: "},
 		{[]string{"-in", in, "-spill-compression", "gzip", "-no-anonymize"}, "-spill-compression: "},
 		{[]string{"-no-anonymize", "-lineage-out", filepath.Join(out, "graph")}, "-lineage-out: "},
+		{[]string{"-no-anonymize", "-license", "CC BY 4.0"}, "-license: "},
 	} {
 		err := run(context.Background(), append(c.args, "-q", "-out", out), io.Discard, io.Discard)
 		assert.ErrorContains(t, err, c.want, "%v", c.args)
@@ -280,6 +286,10 @@ func TestSampleRun(t *testing.T) {
 	assert.Contains(t, stdout.String(), "anonymized")
 	assert.Empty(t, stderr.String())
 	checkCard(t, out)
+	fm := corpustest.CheckFrontMatter(t, out)
+	assert.Equal(t, "cc-by-4.0", fm.License)
+	assert.Contains(t, fm.Tags, "demo-key")
+	assert.Contains(t, stdout.String(), filepath.Join(out, "README.md"))
 	for _, r := range readParquet(t, shards(t, out, "train")) {
 		ids := r.Column(r.Schema().FieldIndices("proc_exec_id")[0]).(*array.String)
 		require.True(t, strings.HasPrefix(ids.Value(0), "exec_"), ids.Value(0))

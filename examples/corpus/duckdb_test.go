@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tetrahids/tetrahids/internal/corpustest"
 )
 
 // duckdbDir holds the Node script and its pinned DuckDB package; CI
@@ -82,7 +83,8 @@ func jsonCell(v any) string {
 // TestDuckDB reads a built corpus with DuckDB through Node and checks row
 // counts, column names and types, the first and last rows of each split,
 // the attack count, the row-group sizes and the codec against the same
-// shards read with Arrow. It skips with -short; without node or the npm
+// shards read with Arrow; and that DuckDB reads every file README.md's
+// metadata lists for a split, with the split's rows. It skips with -short; without node or the npm
 // package it skips, or fails when TETRAHIDS_REQUIRE_DUCKDB is set (as
 // .ci/run sets it).
 func TestDuckDB(t *testing.T) {
@@ -101,10 +103,15 @@ func TestDuckDB(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(duckdbDir, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
 		missing("DuckDB for Node is not installed: run npm ci --prefix examples/corpus/testdata/duckdb")
 	}
-	out := build(t, "-shard-rows", "2000", "-row-group-rows", "700")
+	out := build(t, "-shard-rows", "1000", "-row-group-rows", "700")
+	// The files README.md's metadata lists per split, as a loader reads them.
+	fm := corpustest.CheckFrontMatter(t, out)
+	listed := fm.SplitFiles(t)
+	filesJSON, err := json.Marshal(listed)
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "check.mjs", out)
+	cmd := exec.CommandContext(ctx, node, "check.mjs", out, "--files="+string(filesJSON))
 	cmd.Dir = duckdbDir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -123,14 +130,38 @@ func TestDuckDB(t *testing.T) {
 		RowGroups []int64        `json:"row_groups"`
 		Codecs    []string       `json:"codecs"`
 	}
-	var got map[string]splitReport
+	var got map[string]json.RawMessage
 	dec := json.NewDecoder(&stdout)
 	dec.UseNumber()
 	require.NoError(t, dec.Decode(&got))
 
+	// DuckDB read every file the card lists, and their rows are the
+	// split's.
+	var configs map[string][]struct {
+		Path string `json:"path"`
+		Rows int64  `json:"rows"`
+	}
+	require.NoError(t, json.Unmarshal(got["configs"], &configs))
+	require.Len(t, configs, len(listed))
+	for split, paths := range listed {
+		require.Greater(t, len(paths), 1, "%s: several shards", split)
+		require.Len(t, configs[split], len(paths), split)
+		var rows int64
+		for i, p := range paths {
+			assert.Equal(t, p, configs[split][i].Path)
+			assert.Equal(t, rowCount(readParquet(t, []string{filepath.Join(out, filepath.FromSlash(p))})), configs[split][i].Rows, p)
+			rows += configs[split][i].Rows
+		}
+		assert.Equal(t, rowCount(readParquet(t, shards(t, out, split))), rows, "%s rows", split)
+	}
+
 	for _, split := range []string{"train", "test"} {
-		rep, ok := got[split]
+		raw, ok := got[split]
 		require.True(t, ok, split)
+		var rep splitReport
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		require.NoError(t, d.Decode(&rep))
 		paths := shards(t, out, split)
 		recs := readParquet(t, paths)
 		require.Equal(t, rowCount(recs), rep.Rows, "%s rows", split)

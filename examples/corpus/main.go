@@ -1,7 +1,7 @@
 // Command corpus builds a tetrahids corpus end to end with package corpus:
 // Tetragon JSON export in, the released layout out — Parquet shards of the
 // encoded table per split, the feature definitions, the alias map, the
-// labels, parser / lineage / encoder statistics and a datacard whose
+// labels, parser / lineage / encoder statistics and a dataset card whose
 // tables are computed from the written data. Each flag sets one field of
 // corpus.Config (`go doc ./corpus Config` documents them).
 //
@@ -44,6 +44,7 @@
 //	out/reproduction/PARSER_VERSION
 //	out/stats.json                          every counter (each drop reason), timing and the accounting
 //	out/datacard.md                         the card's tables, computed from data/
+//	out/README.md                           the Hugging Face dataset card: metadata (-license), status, columns, tables
 //
 // A failed or interrupted build (SIGINT, SIGTERM, SIGHUP) leaves the
 // previous -out untouched, and a finished one replaces it in one atomic
@@ -138,7 +139,7 @@ var flagNames = map[string]string{
 	"Out": "-out", "In": "-in", "TrainIn": "-train-in", "TestIn": "-test-in", "Cut": "-cut",
 	"LabelsFile": "-labels", "SentinelsFile": "-sentinels", "Schema": "-schema", "Order": "-order",
 	"SpillCompression": "-spill-compression", "NoAnonymize": "-no-anonymize", "HMACKeyFile": "-hmac-key-file",
-	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "Select": "-select",
+	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "License": "-license", "Select": "-select",
 	"KeepWithoutNamespace": "-keep-without-ns",
 }
 
@@ -178,6 +179,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&c.AllowReleaseLike, "force", false, "with -no-anonymize, write even where the output looks like a release")
 	fs.StringVar(&c.HMACKeyFile, "hmac-key-file", "", "file holding the secret HMAC key for exec-id pseudonyms (default for the built-in sample: a fixed demo key)")
 	fs.StringVar(&c.PolicyFile, "policy", "", "anonymization policy JSON (default: the card's release policy)")
+	fs.StringVar(&c.License, "license", "cc-by-4.0", "licence of the data in README.md's metadata: a Hugging Face Hub identifier (cc-by-4.0, cc0-1.0, other, …)")
 	fs.IntVar(&c.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
 	fs.BoolVar(&o.quiet, "q", false, "no progress, summary or warnings (one line counts the warnings); errors still go to stderr")
@@ -374,7 +376,7 @@ func (p *progressLine) report(r corpus.Progress) {
 // summary prints what was written, and how fast.
 func summary(w io.Writer, r *corpus.Result) {
 	fmt.Fprintf(w, "corpus: %s\n", r)
-	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "datacard.md"), filepath.Join(r.Out, "stats.json"))
+	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "README.md"), filepath.Join(r.Out, "stats.json"))
 	if r.LineageOut != "" {
 		fmt.Fprintf(w, "corpus: train lineage graph in %s\n", r.LineageOut)
 	}

@@ -361,11 +361,18 @@ func count(t testing.TB, recs []arrow.RecordBatch, defs *schema.Definitions, set
 	return rc
 }
 
-// CheckCard recounts every table of out/datacard.md from the shards (and
-// labels.csv) and compares.
+// CheckCard recounts every table of out/datacard.md and of out/README.md
+// (the same tables) from the shards (and labels.csv) and compares.
 func CheckCard(t testing.TB, out string) {
 	t.Helper()
-	md, err := os.ReadFile(filepath.Join(out, "datacard.md"))
+	for _, name := range []string{"datacard.md", "README.md"} {
+		checkCardFile(t, out, name)
+	}
+}
+
+func checkCardFile(t testing.TB, out, name string) {
+	t.Helper()
+	md, err := os.ReadFile(filepath.Join(out, name))
 	require.NoError(t, err)
 	tables := ParseTables(t, string(md))
 	defData, err := os.ReadFile(filepath.Join(out, "reproduction", "feature_definitions.json"))

@@ -3,19 +3,24 @@
 // per split: the row count, the column names and DuckDB types, the first
 // and last rows (event_time as microseconds since the epoch: DuckDB reads
 // TIMESTAMP(NANOS, UTC) as TIMESTAMP WITH TIME ZONE), the number of attack
-// rows, and the files' row-group sizes and compression codecs.
+// rows, and the files' row-group sizes and compression codecs. With
+// --files='{"train": ["data/train-….parquet", …], …}' (the files that
+// README.md's metadata lists per split), it also reads each listed file,
+// one by one, and reports its row count under "configs".
 //
-//   node check.mjs <corpus dir> [split ...]
+//   node check.mjs <corpus dir> [--files=JSON] [split ...]
 //
 // Run by TestDuckDB in examples/corpus; install with
 // `npm ci --prefix examples/corpus/testdata/duckdb`.
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [dir, ...splitArgs] = process.argv.slice(2);
+const [dir, ...rest] = process.argv.slice(2);
 if (!dir) {
-  console.error('usage: node check.mjs <corpus dir> [split ...]');
+  console.error('usage: node check.mjs <corpus dir> [--files=JSON] [split ...]');
   process.exit(2);
 }
+const filesArg = rest.find((a) => a.startsWith('--files='));
+const splitArgs = rest.filter((a) => a !== filesArg);
 const splits = splitArgs.length ? splitArgs : ['train', 'test'];
 const quote = (s) => "'" + s.replaceAll("'", "''") + "'";
 
@@ -55,5 +60,18 @@ for (const split of splits) {
     }),
     codecs: [...new Set(meta.map((m) => m.compression))],
   };
+}
+if (filesArg) {
+  // Every file a loader would read, each on its own: the split's rows
+  // are the sum, and a listed file DuckDB cannot read fails the script.
+  const listed = JSON.parse(filesArg.slice('--files='.length));
+  out.configs = {};
+  for (const [split, paths] of Object.entries(listed)) {
+    out.configs[split] = [];
+    for (const p of paths) {
+      const [{ n }] = await rows(`SELECT count(*) AS n FROM read_parquet(${quote(`${dir}/${p}`)})`);
+      out.configs[split].push({ path: p, rows: Number(n) });
+    }
+  }
 }
 console.log(JSON.stringify(out));
