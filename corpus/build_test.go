@@ -367,7 +367,8 @@ func TestFailureLeavesNothing(t *testing.T) {
 	_, err := Build(context.Background(), Config{In: []string{bad}, NoAnonymize: true, Out: out})
 	require.ErrorContains(t, err, "bad.json.gz")
 	entries, _ := os.ReadDir(dir)
-	require.Len(t, entries, 1, "only the input is left: %v", entries)
+	require.Len(t, entries, 2, "only the input and the lock file are left: %v", entries)
+	require.FileExists(t, filepath.Join(dir, ".out.lock"))
 
 	// A previous corpus survives a failed rebuild.
 	build(t, Config{Sample: true, NoAnonymize: true, Out: out})
@@ -379,7 +380,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after)
 	entries, _ = os.ReadDir(dir)
-	require.Len(t, entries, 2, "input and the previous corpus: %v", entries)
+	require.Len(t, entries, 3, "input, the previous corpus and the lock file: %v", entries)
 
 	// A cancelled build cleans up too.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -398,6 +399,10 @@ func TestConfigErrors(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	key := filepath.Join(dir, "key")
 	require.NoError(t, os.WriteFile(key, []byte("short"), 0o600))
+	// dir holds the key, not an export file; in holds one.
+	in := filepath.Join(dir, "in")
+	require.NoError(t, os.Mkdir(in, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(in, "tetragon.log"), nil, 0o644))
 	for _, c := range []struct {
 		cfg         Config
 		field, want string
@@ -405,22 +410,31 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{Config{Sample: true}, "Out", "must name", nil},
 		{Config{Out: out, NoAnonymize: true}, "In", "no inputs", nil},
-		{Config{Out: out, In: []string{dir}, TrainIn: []string{dir}}, "In", "not both", nil},
+		{Config{Out: out, In: []string{in}, TrainIn: []string{in}}, "In", "not both", nil},
 		{Config{Out: out, TrainIn: []string{dir}, Cut: time.Now()}, "Cut", "already split", nil},
 		{Config{Out: out, Sample: true, LabelsFile: "l.csv"}, "Sample", "own inputs", nil},
 		{Config{Out: out, Sample: true, ShardRows: -1}, "ShardRows", "negative", nil},
 		{Config{Out: out, Sample: true, SpillCompression: "gzip"}, "SpillCompression", "gzip", nil},
 		{Config{Out: out, Sample: true, Order: 7}, "Order", "TimeOrder", nil},
 		{Config{Out: out, Sample: true, NoAnonymize: true, HMACKeyFile: key}, "NoAnonymize", "skips", nil},
-		{Config{Out: out, In: []string{dir}, LabelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "LabelsFile", "missing.csv", os.ErrNotExist},
-		{Config{Out: out, In: []string{dir}, SentinelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "SentinelsFile", "missing.csv", os.ErrNotExist},
-		{Config{Out: out, In: []string{dir}, Schema: "9.9", NoAnonymize: true}, "Schema", "9.9", nil},
-		{Config{Out: out, In: []string{dir}}, "HMACKeyFile", "HMAC key", ErrNoKey},
-		{Config{Out: out, In: []string{dir}, HMACKeyFile: key}, "HMACKeyFile", "bytes", nil},
-		{Config{Out: out, In: []string{dir}, HMACKeyFile: key + ".missing"}, "HMACKeyFile", "missing", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, LabelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "LabelsFile", "missing.csv", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, SentinelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "SentinelsFile", "missing.csv", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, Schema: "9.9", NoAnonymize: true}, "Schema", "9.9", nil},
+		{Config{Out: out, In: []string{in}}, "HMACKeyFile", "HMAC key", ErrNoKey},
+		{Config{Out: out, In: []string{in}, HMACKeyFile: key}, "HMACKeyFile", "bytes", nil},
+		{Config{Out: out, In: []string{in}, HMACKeyFile: key + ".missing"}, "HMACKeyFile", "missing", os.ErrNotExist},
 		{Config{Out: out, Sample: true, PolicyFile: filepath.Join(dir, "missing.json")}, "PolicyFile", "missing.json", os.ErrNotExist},
 		{Config{Out: out, In: []string{filepath.Join(dir, "nope")}, NoAnonymize: true}, "In", "nope", nil},
 		{Config{Out: out, TestIn: []string{filepath.Join(dir, "nope")}, NoAnonymize: true}, "TestIn", "nope", nil},
+		// Input problems come before key and policy problems.
+		{Config{Out: out, In: []string{dir}}, "In", "key: not a Tetragon export file name", ErrNoInputFiles},
+		{Config{Out: out, In: []string{filepath.Join(dir, "nope")}, PolicyFile: "nope.json"}, "In", "nope: no such file", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, TargetInums: []uint64{1}, Select: []tetraparse.Selector{{PodNamespace: "shop"}}}, "Select", "replaces TargetInums", nil},
+		{Config{Out: out, In: []string{in}, TargetInums: []uint64{1}, KeepWithoutNamespace: true}, "KeepWithoutNamespace", "Select", nil},
+		{Config{Out: out, In: []string{in}, Select: []tetraparse.Selector{{}}, NoAnonymize: true}, "Select", "invalid selector", tetraparse.ErrSelector},
+		{Config{Out: out, Sample: true, KeepWithoutNamespace: true}, "Sample", "KeepWithoutNamespace", nil},
+		{Config{Out: in, In: []string{in}, NoAnonymize: true}, "Out", "not a corpus", ErrNotCorpus},
+		{Config{Out: out, In: []string{in}, NoAnonymize: true, Cut: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), LabelsFile: key}, "LabelsFile", "key", nil},
 	} {
 		_, err := Build(context.Background(), c.cfg)
 		var ce *ConfigError
@@ -435,7 +449,7 @@ func TestConfigErrors(t *testing.T) {
 		assert.NoDirExists(t, out)
 	}
 	entries, _ := os.ReadDir(dir)
-	assert.Len(t, entries, 1, "only the key: %v", entries)
+	assert.Len(t, entries, 2, "only the key and the input: %v", entries)
 }
 
 // TestLabelsInTrain checks that a cut after the first window is refused

@@ -345,6 +345,7 @@ type CardInfo struct {
 	Built     time.Time // when the build started
 	Inputs    string    // what was read, in a phrase ("train: 3 files (1.2 MB); …")
 	SplitRule string    // how rows were split into train and test, in a sentence
+	Selection string    // which events were the target, in a sentence or two (optional)
 	// Filters says which input lines became rows and which were dropped,
 	// one sentence each, for README.md's provenance. It must not name
 	// people or hosts (an anonymized build's card is checked for leaks).
@@ -361,6 +362,9 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
 		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
 	c.writeStatus(&b)
+	if m.Selection != "" {
+		b.WriteString(m.Selection + "\n\n")
+	}
 	c.writeTables(&b, m)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -461,24 +461,12 @@ func (c *Card) writeLicense(b *strings.Builder, m CardInfo) {
 }
 
 // cardFilters says, for README.md, how input lines became rows: the
-// selection, the sentinel windows, the line accounting and the row order.
-// An anonymized build does not list selectors, which may name hosts or
-// workloads.
+// selection (cardSelection: an anonymized build does not record the
+// selectors' values, which may name hosts or workloads), the sentinel
+// windows, the line accounting and the row order.
 func (b *builder) cardFilters() []string {
-	var fs []string
-	var total tetraparse.Stats
-	selection := ""
-	for _, set := range b.sets {
-		st := b.parserStats[set.name]
-		total.Add(&st)
-		selection = st.Selection
-	}
-	switch {
-	case len(b.ParserConfig().Select) > 0 && b.anon != nil:
-		fs = append(fs, "Selection: events chosen by selectors (not listed in an anonymized card: they may name hosts or workloads).")
-	case selection != "":
-		fs = append(fs, "Selection: "+selection+".")
-	}
+	total := b.parsedStats()
+	fs := []string{b.cardSelection(&total)}
 	if len(b.sents) > 0 {
 		fs = append(fs, fmt.Sprintf("Sentinel windows: %d periods (set-up, smoke tests) whose events were dropped.", len(b.sents)))
 	}
