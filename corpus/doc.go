@@ -23,7 +23,8 @@
 // *ConfigError naming it, and Build returns the same. The refusals a user
 // may want to test for are sentinels: ErrNotCorpus (Out holds something
 // else), ErrReleaseLike (a NoAnonymize build into what looks like a
-// release), ErrNoKey and ErrInsideOut (LineageOut inside Out).
+// release), ErrNoKey, ErrInsideOut (LineageOut or PrivateAliasMap inside
+// Out) and ErrNoPrivateAliasMap.
 //
 // # What a build does
 //
@@ -39,6 +40,26 @@
 // (*LeakCheckError). Everything goes to a temporary directory beside Out,
 // renamed into place when the build has succeeded: a failed or cancelled
 // build leaves nothing behind and a previous corpus untouched.
+//
+// # Releasing
+//
+// In an anonymized build every file that leaves the building is checked,
+// not only the shards: once everything is written, VerifyFiles reads
+// every other file of the directory (labels.csv, the alias map,
+// stats.json, datacard.md, the reproduction files, and any file a later
+// version adds) with the anonymize Verifier, and a non-regular file or a
+// Parquet file the shard checks did not read fails the build too. A
+// failure is a *LeakCheckError naming the file and the line, CSV column or
+// JSON key. labels.csv holds only the documented columns
+// (labels.Set.WriteRelease), and its technique ids must match
+// labels.TechniqueIDPattern (or Config.TechniquePattern). The alias map is
+// anonymize.Pipeline.ReleaseAliasMap's: an original basename that matches
+// a forbidden value or pattern fails the build, unless the policy has it
+// published as a keyed digest, with the full map written to
+// Config.PrivateAliasMap, outside Out. stats.json records the policy by
+// its keyed digest, never its file's name, and the policy's warnings
+// (anonymize.Policy.Warnings) reach Config.OnWarning once. A NoAnonymize
+// build is not checked, and copies labels.csv verbatim.
 //
 // Progress reaches Config.OnProgress as typed Progress values (the stage,
 // rows and bytes done and their totals, elapsed time); warnings reach
@@ -61,7 +82,8 @@
 //   - write: Plan.NewShardWriter, one per split;
 //   - datacard: Plan.NewCard, fed every batch as written and then the
 //     shards' paths; WriteMarkdown and WriteDatasetCard render it;
-//     VerifyShards re-checks written shards.
+//   - release: VerifyShards re-checks written shards, and VerifyFiles
+//     every other file of the directory.
 //
 // Per-partition graphs, cards and anonymization observations are not
 // merged by this package yet: a partitioned runner keeps one graph per
@@ -84,7 +106,7 @@
 // tables of datacard.md; how the corpus was built (tool version, schema,
 // selection and line accounting, the anonymization policy's digest); the
 // licence; and a citation to fill in. An anonymized build checks both
-// cards with the anonymization assertions before writing them.
+// cards, as written, like every other released file (VerifyFiles).
 //
 // # Parity
 //
@@ -99,8 +121,9 @@
 // configuration, encoders, anonymizers, shard writers, cards) belongs to
 // the caller, one per split or partition, and is not safe for concurrent
 // use unless its documentation says so (a Card takes different splits
-// concurrently). Build owns its output directory while
-// it runs and leaves nothing there on failure.
+// concurrently). Build locks its output directory while it runs (a second
+// build of the same Out refuses or, with Config.WaitForLock, waits), and
+// Out holds a complete corpus at every instant, the old one or the new.
 //
 // # Cost
 //
@@ -121,5 +144,6 @@
 // (tetrahids.schema_version). An empty split still gets one shard with the
 // schema. stats.json and the cards leave out of an anonymized build what
 // could name people or hosts (input paths, the node name, sentinel labels,
-// the content of unreadable lines).
+// the content of unreadable lines, the policy file's name and where the
+// full alias map went).
 package corpus

@@ -117,24 +117,6 @@ func (p *Plan) releaseBlockers() []releaseBlocker {
 	return bs
 }
 
-// cardPolicyDigest identifies the anonymization policy in the card
-// without naming its file: anonymize's Policy.Digest, keyed with the
-// build's HMAC key (whoever holds the key can check which policy built the
-// corpus), the digest stats.json is to record too. Empty for a NoAnonymize
-// build, and when the key is the public demo key and the policy came from
-// a file: a digest under a public key would let anyone confirm a guessed
-// name in the policy (the sample's and the default policies are public).
-func (p *Plan) cardPolicyDigest() string {
-	if p.cfg.NoAnonymize || p.key == nil || bytes.Equal(p.key, demoKey) && p.cfg.PolicyFile != "" {
-		return ""
-	}
-	d, err := p.policy.Digest(p.key)
-	if err != nil { // the key was accepted by the pipeline: not expected
-		return ""
-	}
-	return d
-}
-
 // shardSchema reads the Arrow schema stored in a written shard.
 func shardSchema(path string) (*arrow.Schema, error) {
 	pf, err := file.OpenParquetFile(path, false)
@@ -257,15 +239,26 @@ func (c *Card) writeStatus(b *strings.Builder) {
 		for _, bl := range c.blockers {
 			whys = append(whys, bl.why)
 		}
-		fmt.Fprintf(b, "**NOT A RELEASE.** Anonymized (%s; the post-write leak checks of the shards passed), but %s. "+
+		fmt.Fprintf(b, "**NOT A RELEASE.** Anonymized (%s; the post-write leak checks of every released file passed), but %s. "+
 			"Do not publish it: rebuild with a secret key (`-hmac-key-file`) and a policy that lists your operator, host and project names (`-policy`).\n\n",
 			steps, strings.Join(whys, "; and "))
 	default:
-		fmt.Fprintf(b, "Anonymized for release: %s; the post-write leak checks of the shards, read back from disk, passed", steps)
+		fmt.Fprintf(b, "Anonymized for release: %s. Every released file passed the post-write leak checks (the Parquet shards as read back from disk, and every other file, this card included)", steps)
 		if c.policyDigest != "" {
 			fmt.Fprintf(b, " under the policy with digest `%s`", c.policyDigest)
 		}
-		b.WriteString(".\n\n")
+		b.WriteString(".")
+		c.writeRedacted(b)
+		b.WriteString("\n\n")
+	}
+}
+
+// writeRedacted says how many alias-map originals are published as keyed
+// digests, if any.
+func (c *Card) writeRedacted(b *strings.Builder) {
+	if n := c.redactedAliases; n > 0 {
+		fmt.Fprintf(b, " %d alias-map %s whose original basename matched the anonymization policy %s published as keyed digests; the full map is kept privately, outside the release.",
+			n, plural(n, "entry", "entries"), plural(n, "is", "are"))
 	}
 }
 
@@ -468,24 +461,12 @@ func (c *Card) writeLicense(b *strings.Builder, m CardInfo) {
 }
 
 // cardFilters says, for README.md, how input lines became rows: the
-// selection, the sentinel windows, the line accounting and the row order.
-// An anonymized build does not list selectors, which may name hosts or
-// workloads.
+// selection (cardSelection: an anonymized build does not record the
+// selectors' values, which may name hosts or workloads), the sentinel
+// windows, the line accounting and the row order.
 func (b *builder) cardFilters() []string {
-	var fs []string
-	var total tetraparse.Stats
-	selection := ""
-	for _, set := range b.sets {
-		st := b.parserStats[set.name]
-		total.Add(&st)
-		selection = st.Selection
-	}
-	switch {
-	case len(b.ParserConfig().Select) > 0 && b.anon != nil:
-		fs = append(fs, "Selection: events chosen by selectors (not listed in an anonymized card: they may name hosts or workloads).")
-	case selection != "":
-		fs = append(fs, "Selection: "+selection+".")
-	}
+	total := b.parsedStats()
+	fs := []string{b.cardSelection(&total)}
 	if len(b.sents) > 0 {
 		fs = append(fs, fmt.Sprintf("Sentinel windows: %d periods (set-up, smoke tests) whose events were dropped.", len(b.sents)))
 	}
@@ -510,17 +491,4 @@ func (b *builder) cardFilters() []string {
 		order = "Row order: sorted by event time."
 	}
 	return append(fs, order)
-}
-
-// checkCard runs the anonymization checks over a card of an anonymized
-// build before it is written: the strings it takes from the inputs (the
-// labels' tactics) must pass them as the shards' do.
-func (b *builder) checkCard(name string, text []byte) error {
-	if b.anon == nil {
-		return nil
-	}
-	if err := b.anon.Verifier().VerifyFile(name, bytes.NewReader(text)); err != nil {
-		return fmt.Errorf("checking %s before writing it: %w", name, err)
-	}
-	return nil
 }

@@ -58,9 +58,10 @@ func loadSampleParams() (sampleParams, time.Time, error) {
 
 // writeSample generates the sample's rotated export set into dir (as
 // examples/synth -rotate does: numbered backups, then the active
-// tetragon.json) and returns the directory.
+// tetragon.json), files mode 0600 in a directory the owner's only, like
+// every work file.
 func writeSample(dir string, p sampleParams) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	g := synth.New(synth.Config{Seed: p.Seed, Events: p.Events})
@@ -70,7 +71,7 @@ func writeSample(dir string, p sampleParams) error {
 		if k == files-1 {
 			name = "tetragon.json"
 		}
-		f, err := os.Create(filepath.Join(dir, name))
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}

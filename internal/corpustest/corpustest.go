@@ -154,13 +154,14 @@ func ReadLabeled(t testing.TB, path string) [][3]string {
 func CheckAccounting(t testing.TB, out string) {
 	t.Helper()
 	st := ReadStats(t, out)
-	var kept, lines int64
+	var kept, lines, errs int64
 	for set := range st["parser"].(map[string]any) {
 		var s tetraparse.Stats
 		s.LinesRead = Num(t, st, "parser", set, "lines_read")
 		s.Blank = Num(t, st, "parser", set, "lines_blank")
 		s.JSONErrors = Num(t, st, "parser", set, "errors_json_parse")
 		s.StructureErrors = Num(t, st, "parser", set, "errors_structure")
+		s.LinesTooLong = Num(t, st, "parser", set, "errors_line_too_long")
 		k := Num(t, st, "parser", set, "lines_kept")
 		var dropped int64
 		for key, v := range st["parser"].(map[string]any)[set].(map[string]any) {
@@ -168,10 +169,11 @@ func CheckAccounting(t testing.TB, out string) {
 				dropped += int64(v.(float64))
 			}
 		}
-		sum := s.Blank + k + dropped + s.JSONErrors + s.StructureErrors
+		sum := s.Blank + k + dropped + s.Errors()
 		assert.Equal(t, s.LinesRead, sum, "%s: lines_read = blank + kept + dropped + errors", set)
 		kept += k
 		lines += s.LinesRead
+		errs += s.Errors()
 	}
 	var written int64
 	for split := range st["output"].(map[string]any) {
@@ -181,6 +183,7 @@ func CheckAccounting(t testing.TB, out string) {
 	}
 	assert.Equal(t, kept, written+Num(t, st, "accounting", "rows_without_time_dropped_by_cut"))
 	assert.Equal(t, lines, Num(t, st, "accounting", "lines_read"))
+	assert.Equal(t, errs, Num(t, st, "accounting", "lines_errors"), "lines_errors: JSON, structure and over-long lines")
 }
 
 // MdTable is a parsed Markdown table: the header and the rows' cells.
