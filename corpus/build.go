@@ -30,9 +30,9 @@ type Result struct {
 	Lines      int64         // input lines read
 	InputBytes int64         // input size on disk
 	OutBytes   int64         // output size on disk
-	Elapsed    time.Duration
-	Anonymized bool
-	LineageOut string // the lineage graph's file (absolute), or ""
+	Elapsed    time.Duration // the build's wall-clock time
+	Anonymized bool          // whether the shards were anonymized
+	LineageOut string        // the lineage graph's file (absolute), or ""
 	// PrivateAliasMap is the full alias map's file (absolute), or "".
 	PrivateAliasMap string
 }
@@ -58,8 +58,8 @@ func (r *Result) String() string {
 
 // SplitResult is one split's output.
 type SplitResult struct {
-	Name   string
-	Rows   int64
+	Name   string   // SplitTrain or SplitTest
+	Rows   int64    // rows written
 	Shards []string // absolute paths, in order
 }
 
@@ -591,7 +591,6 @@ func (b *builder) encodeSplit(ctx context.Context, s *splitState, pc *meterCount
 	if err != nil {
 		return err
 	}
-	defer enc.Release()
 	err = pipeline(ctx, func(ctx context.Context, emit func(arrow.RecordBatch) error) error {
 		return s.raw.Drain(ctx, b.mem, emit)
 	}, func(raw arrow.RecordBatch) (arrow.RecordBatch, error) {

@@ -94,9 +94,9 @@ type cardSplit struct {
 
 func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *Card {
 	c := &Card{defs: defs, set: set, tool: defaultTool, labelCols: true, shardRows: defaultShardRows, rowGroupRows: defaultRowGroupRows}
-	for _, col := range defs.Encoded.Columns {
-		if col.Hash != nil && col.Hash.Capacity > 0 {
-			c.hashCols = append(c.hashCols, hashCol{col.Name, col.Hash.Capacity})
+	for _, col := range defs.Columns() {
+		if h, ok := col.Hash(); ok && h.Capacity > 0 {
+			c.hashCols = append(c.hashCols, hashCol{col.Name(), h.Capacity})
 		}
 	}
 	for _, n := range names {
@@ -360,7 +360,7 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	b.WriteString("# Datacard\n\n")
 	fmt.Fprintf(&b, "Built by %s on %s from %s. ", c.toolText(), m.Built.UTC().Format(time.RFC3339), m.Inputs)
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
-		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+		d.SchemaVersion(), d.CorpusRelease(), d.ParserVersion())
 	c.writeStatus(&b)
 	if m.Selection != "" {
 		b.WriteString(m.Selection + "\n\n")

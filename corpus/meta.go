@@ -29,7 +29,7 @@ func (b *builder) writeMeta(anonReport any) error {
 	repro := filepath.Join(b.tmp, "reproduction")
 	files := map[string][]byte{
 		filepath.Join(repro, "feature_definitions.json"): b.defs.Document(),
-		filepath.Join(repro, "PARSER_VERSION"):           []byte(b.defs.Raw.ParserVersion + "\n"),
+		filepath.Join(repro, "PARSER_VERSION"):           []byte(b.defs.ParserVersion() + "\n"),
 	}
 	if b.anon == nil {
 		files[filepath.Join(repro, "NOT_ANONYMIZED")] = []byte("This corpus was built with -no-anonymize: it holds original basenames, working\n" +
@@ -245,9 +245,9 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 	}{
 		Tool:          b.cfg.Tool,
 		Built:         b.start.UTC().Format(time.RFC3339),
-		SchemaVersion: b.defs.SchemaVersion,
-		Release:       b.defs.Release,
-		ParserVersion: b.defs.Raw.ParserVersion,
+		SchemaVersion: b.defs.SchemaVersion(),
+		Release:       b.defs.CorpusRelease(),
+		ParserVersion: b.defs.ParserVersion(),
 		Anonymized:    b.anon != nil,
 		Config:        b.configDoc(),
 		Inputs:        inputs,

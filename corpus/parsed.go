@@ -96,8 +96,8 @@ func whyNoRows(st *tetraparse.Stats, untimed int64) string {
 	if st.LinesRead == 0 {
 		parts[0] = "the inputs are empty"
 	}
-	for r := range tetraparse.DropReason(len(st.DroppedByReason)) {
-		if n := st.DroppedByReason[r]; n > 0 {
+	for _, r := range tetraparse.DropReasons() {
+		if n := st.DroppedBy(r); n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s", numfmt.Group(n), dropPhrases[r]))
 		}
 	}

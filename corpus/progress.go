@@ -32,6 +32,7 @@ const (
 // Progress is one report of a running build: how far its current stage
 // has got.
 type Progress struct {
+	// Stage is the stage running, such as StageParse.
 	Stage Stage
 	// Split is the input set a parse or lineage stage works on:
 	// SplitTrain, SplitTest, or "all" (Config.In, split by the cut);

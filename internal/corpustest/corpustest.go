@@ -103,8 +103,8 @@ func Num(t testing.TB, m map[string]any, keys ...string) int64 {
 // EncodedNames lists the encoded columns of defs in order.
 func EncodedNames(defs *schema.Definitions) []string {
 	var names []string
-	for _, c := range defs.Encoded.Columns {
-		names = append(names, c.Name)
+	for _, c := range defs.Columns() {
+		names = append(names, c.Name())
 	}
 	return names
 }
@@ -347,14 +347,14 @@ func count(t testing.TB, recs []arrow.RecordBatch, defs *schema.Definitions, set
 				}
 				rc.dist[name][intAt(col(name), i)]++
 			}
-			for _, c := range defs.Encoded.Columns {
-				if c.Hash == nil {
+			for _, c := range defs.Columns() {
+				if _, ok := c.Hash(); !ok {
 					continue
 				}
-				if rc.used[c.Name] == nil {
-					rc.used[c.Name] = map[int64]bool{}
+				if rc.used[c.Name()] == nil {
+					rc.used[c.Name()] = map[int64]bool{}
 				}
-				rc.used[c.Name][intAt(col(c.Name), i)] = true
+				rc.used[c.Name()][intAt(col(c.Name()), i)] = true
 			}
 		}
 	}
@@ -468,23 +468,24 @@ func checkCardFile(t testing.TB, out, name string) {
 
 	hashTab := tables["Hash buckets"]
 	hashed := 0
-	for _, c := range defs.Encoded.Columns {
-		if c.Hash == nil {
+	for _, c := range defs.Columns() {
+		h, ok := c.Hash()
+		if !ok {
 			continue
 		}
 		hashed++
-		row := hashTab.Row(t, c.Name)
-		assert.EqualValues(t, c.Hash.Capacity, MdInt(t, hashTab.Cell(t, row, "capacity")))
+		row := hashTab.Row(t, c.Name())
+		assert.EqualValues(t, h.Capacity, MdInt(t, hashTab.Cell(t, row, "capacity")))
 		all := map[int64]bool{}
 		for _, name := range names {
-			used := int64(len(counts[name].used[c.Name]))
-			assert.Equal(t, used, MdInt(t, hashTab.Cell(t, row, name+" used")), "%s %s", name, c.Name)
-			assert.InDelta(t, 100*float64(used)/float64(c.Hash.Capacity), MdPct(t, hashTab.Cell(t, row, name+" saturation")), 0.006)
-			for v := range counts[name].used[c.Name] {
+			used := int64(len(counts[name].used[c.Name()]))
+			assert.Equal(t, used, MdInt(t, hashTab.Cell(t, row, name+" used")), "%s %s", name, c.Name())
+			assert.InDelta(t, 100*float64(used)/float64(h.Capacity), MdPct(t, hashTab.Cell(t, row, name+" saturation")), 0.006)
+			for v := range counts[name].used[c.Name()] {
 				all[v] = true
 			}
 		}
-		assert.EqualValues(t, len(all), MdInt(t, hashTab.Cell(t, row, "all used")), c.Name)
+		assert.EqualValues(t, len(all), MdInt(t, hashTab.Cell(t, row, "all used")), c.Name())
 	}
 	assert.Len(t, hashTab.Rows, hashed)
 

@@ -32,8 +32,8 @@ func TestDeterministicAndParseable(t *testing.T) {
 	require.Zero(t, st.JSONErrors)
 	require.Zero(t, st.StructureErrors)
 	require.Zero(t, st.FieldErrors)
-	require.Positive(t, st.DroppedByReason[tetraparse.DropHostNamespace], "host noise")
+	require.Positive(t, st.DroppedBy(tetraparse.DropHostNamespace), "host noise")
 	require.Positive(t, st.ProcfsWalkTagged)
-	require.Positive(t, st.KeptByKind[tetraparse.KindExit])
+	require.Positive(t, st.KeptBy(tetraparse.KindExit))
 	require.Greater(t, rows, 4500)
 }
