@@ -21,6 +21,7 @@ import (
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/internal/corpustest"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/labels"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
@@ -73,11 +74,10 @@ func goldenConfig(shared string) Config {
 // counters against the reference's stats.
 func TestGoldenParity(t *testing.T) {
 	t.Parallel()
-	gdir := goldentest.Dir()
-	if gdir == "" {
-		t.Skip("../shared/golden not present")
-	}
-	out := build(t, goldenConfig(goldentest.SharedTestdata()))
+	src := goldentest.Parity()
+	t.Log("parity against", src.Describe())
+	gdir := src.Golden
+	out := build(t, goldenConfig(src.Testdata))
 	names := encodedNames(schema.Default())
 	for _, c := range []struct{ split, golden string }{
 		{SplitTrain, "sample-train.golden.jsonl.gz"},
@@ -96,11 +96,13 @@ func TestGoldenParity(t *testing.T) {
 		}
 		t.Logf("%s: %d rows × %d columns equal the golden file", c.split, len(rows), len(names))
 	}
-	st := readStats(t, out)
-	ref := corpustest.ReadGoldenStats(t, filepath.Join(gdir, "sample-small.stats.json"))
-	lin := ref["lineage"].(map[string]any)
-	assert.EqualValues(t, lin["unique_processes"], num(t, st, "lineage", "unique_processes"))
-	assert.EqualValues(t, lin["seed_processes"], num(t, st, "lineage", "seed_processes"))
+	if src.Full { // the reference's counters exist for the full samples only
+		st := readStats(t, out)
+		ref := corpustest.ReadGoldenStats(t, filepath.Join(gdir, "sample-small.stats.json"))
+		lin := ref["lineage"].(map[string]any)
+		assert.EqualValues(t, lin["unique_processes"], num(t, st, "lineage", "unique_processes"))
+		assert.EqualValues(t, lin["seed_processes"], num(t, st, "lineage", "seed_processes"))
+	}
 	checkAccounting(t, out)
 	checkCard(t, out)
 	corpustest.CheckFrontMatter(t, out)
@@ -127,11 +129,16 @@ func TestSample(t *testing.T) {
 	assert.Equal(t, string(schema.Default().Document()), string(defs))
 	pv, err := os.ReadFile(filepath.Join(out, "reproduction", "PARSER_VERSION"))
 	require.NoError(t, err)
-	assert.Equal(t, schema.Default().Raw.ParserVersion+"\n", string(pv))
+	assert.Equal(t, schema.Default().ParserVersion()+"\n", string(pv))
+	// labels.csv is the release form of the embedded labels.
 	lbl, err := os.ReadFile(filepath.Join(out, "labels.csv"))
 	require.NoError(t, err)
 	embedded, _ := sampleFS.ReadFile("sample/labels.csv")
-	assert.Equal(t, string(embedded), string(lbl))
+	set, err := labels.Load(bytes.NewReader(embedded))
+	require.NoError(t, err)
+	var release bytes.Buffer
+	require.NoError(t, set.WriteRelease(&release))
+	assert.Equal(t, release.String(), string(lbl))
 
 	// The result names what was written.
 	assert.Equal(t, out, res.Out)
@@ -182,9 +189,16 @@ func TestSample(t *testing.T) {
 	assert.EqualValues(t, num(t, st, "accounting", "rows_kept"), num(t, st, "anonymize", "rows"))
 	assert.Equal(t, "cwd_rewritten", snake("CwdRewritten"))
 	assert.Equal(t, "http_server_url", snake("HTTPServerURL"))
+	// The policy by its digest under the build's key (the sample's).
+	digest, err := samplePolicy().Digest(demoKey)
+	require.NoError(t, err)
+	assert.Equal(t, digest, st["config"].(map[string]any)["policy_digest"])
+	assert.Equal(t, "built-in sample policy", st["config"].(map[string]any)["policy"])
 	md, err := os.ReadFile(filepath.Join(out, "datacard.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "Built by `corpus` of github.com/tetrahids/tetrahids on ")
+	assert.Contains(t, string(md), "the post-write leak checks of every released file passed")
+	assert.NotContains(t, string(md), "keyed digests")
 	checkAccounting(t, out)
 	checkCard(t, out)
 }
@@ -354,7 +368,8 @@ func TestFailureLeavesNothing(t *testing.T) {
 	_, err := Build(context.Background(), Config{In: []string{bad}, NoAnonymize: true, Out: out})
 	require.ErrorContains(t, err, "bad.json.gz")
 	entries, _ := os.ReadDir(dir)
-	require.Len(t, entries, 1, "only the input is left: %v", entries)
+	require.Len(t, entries, 2, "only the input and the lock file are left: %v", entries)
+	require.FileExists(t, filepath.Join(dir, ".out.lock"))
 
 	// A previous corpus survives a failed rebuild.
 	build(t, Config{Sample: true, NoAnonymize: true, Out: out})
@@ -366,7 +381,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after)
 	entries, _ = os.ReadDir(dir)
-	require.Len(t, entries, 2, "input and the previous corpus: %v", entries)
+	require.Len(t, entries, 3, "input, the previous corpus and the lock file: %v", entries)
 
 	// A cancelled build cleans up too.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -385,6 +400,10 @@ func TestConfigErrors(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	key := filepath.Join(dir, "key")
 	require.NoError(t, os.WriteFile(key, []byte("short"), 0o600))
+	// dir holds the key, not an export file; in holds one.
+	in := filepath.Join(dir, "in")
+	require.NoError(t, os.Mkdir(in, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(in, "tetragon.log"), nil, 0o644))
 	for _, c := range []struct {
 		cfg         Config
 		field, want string
@@ -392,22 +411,31 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{Config{Sample: true}, "Out", "must name", nil},
 		{Config{Out: out, NoAnonymize: true}, "In", "no inputs", nil},
-		{Config{Out: out, In: []string{dir}, TrainIn: []string{dir}}, "In", "not both", nil},
+		{Config{Out: out, In: []string{in}, TrainIn: []string{in}}, "In", "not both", nil},
 		{Config{Out: out, TrainIn: []string{dir}, Cut: time.Now()}, "Cut", "already split", nil},
 		{Config{Out: out, Sample: true, LabelsFile: "l.csv"}, "Sample", "own inputs", nil},
 		{Config{Out: out, Sample: true, ShardRows: -1}, "ShardRows", "negative", nil},
 		{Config{Out: out, Sample: true, SpillCompression: "gzip"}, "SpillCompression", "gzip", nil},
 		{Config{Out: out, Sample: true, Order: 7}, "Order", "TimeOrder", nil},
 		{Config{Out: out, Sample: true, NoAnonymize: true, HMACKeyFile: key}, "NoAnonymize", "skips", nil},
-		{Config{Out: out, In: []string{dir}, LabelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "LabelsFile", "missing.csv", os.ErrNotExist},
-		{Config{Out: out, In: []string{dir}, SentinelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "SentinelsFile", "missing.csv", os.ErrNotExist},
-		{Config{Out: out, In: []string{dir}, Schema: "9.9", NoAnonymize: true}, "Schema", "9.9", nil},
-		{Config{Out: out, In: []string{dir}}, "HMACKeyFile", "HMAC key", ErrNoKey},
-		{Config{Out: out, In: []string{dir}, HMACKeyFile: key}, "HMACKeyFile", "bytes", nil},
-		{Config{Out: out, In: []string{dir}, HMACKeyFile: key + ".missing"}, "HMACKeyFile", "missing", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, LabelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "LabelsFile", "missing.csv", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, SentinelsFile: filepath.Join(dir, "missing.csv"), NoAnonymize: true}, "SentinelsFile", "missing.csv", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, Schema: "9.9", NoAnonymize: true}, "Schema", "9.9", nil},
+		{Config{Out: out, In: []string{in}}, "HMACKeyFile", "HMAC key", ErrNoKey},
+		{Config{Out: out, In: []string{in}, HMACKeyFile: key}, "HMACKeyFile", "bytes", nil},
+		{Config{Out: out, In: []string{in}, HMACKeyFile: key + ".missing"}, "HMACKeyFile", "missing", os.ErrNotExist},
 		{Config{Out: out, Sample: true, PolicyFile: filepath.Join(dir, "missing.json")}, "PolicyFile", "missing.json", os.ErrNotExist},
 		{Config{Out: out, In: []string{filepath.Join(dir, "nope")}, NoAnonymize: true}, "In", "nope", nil},
 		{Config{Out: out, TestIn: []string{filepath.Join(dir, "nope")}, NoAnonymize: true}, "TestIn", "nope", nil},
+		// Input problems come before key and policy problems.
+		{Config{Out: out, In: []string{dir}}, "In", "key: not a Tetragon export file name", ErrNoInputFiles},
+		{Config{Out: out, In: []string{filepath.Join(dir, "nope")}, PolicyFile: "nope.json"}, "In", "nope: no such file", os.ErrNotExist},
+		{Config{Out: out, In: []string{in}, TargetInums: []uint64{1}, Select: []tetraparse.Selector{{PodNamespace: "shop"}}}, "Select", "replaces TargetInums", nil},
+		{Config{Out: out, In: []string{in}, TargetInums: []uint64{1}, KeepWithoutNamespace: true}, "KeepWithoutNamespace", "Select", nil},
+		{Config{Out: out, In: []string{in}, Select: []tetraparse.Selector{{}}, NoAnonymize: true}, "Select", "invalid selector", tetraparse.ErrSelector},
+		{Config{Out: out, Sample: true, KeepWithoutNamespace: true}, "Sample", "KeepWithoutNamespace", nil},
+		{Config{Out: in, In: []string{in}, NoAnonymize: true}, "Out", "not a corpus", ErrNotCorpus},
+		{Config{Out: out, In: []string{in}, NoAnonymize: true, Cut: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), LabelsFile: key}, "LabelsFile", "key", nil},
 	} {
 		_, err := Build(context.Background(), c.cfg)
 		var ce *ConfigError
@@ -422,7 +450,7 @@ func TestConfigErrors(t *testing.T) {
 		assert.NoDirExists(t, out)
 	}
 	entries, _ := os.ReadDir(dir)
-	assert.Len(t, entries, 1, "only the key: %v", entries)
+	assert.Len(t, entries, 2, "only the key and the input: %v", entries)
 }
 
 // TestLabelsInTrain checks that a cut after the first window is refused
@@ -460,7 +488,11 @@ func TestWarnings(t *testing.T) {
 	all := strings.Join(warnings, "\n")
 	assert.Contains(t, all, "readable by others")
 	assert.Contains(t, all, "overlap")
-	assert.Contains(t, all, "no forbidden values")
+	// The policy's own warning, once.
+	want := anonymize.DefaultPolicy().Warnings()
+	require.Len(t, want, 1)
+	assert.Equal(t, 1, strings.Count(all, want[0]), "%q", warnings)
+	assert.Contains(t, warnings, want[0])
 }
 
 // TestReadKey checks the HMAC key file rules.
@@ -553,6 +585,16 @@ func writeSampleDir(t *testing.T) string {
 	return dir
 }
 
+// sampleFile returns the path of the sample's i-th file in rotation order
+// (0 the oldest backup), whose name holds its rotation time.
+func sampleFile(t *testing.T, dir string, i int) string {
+	t.Helper()
+	files, err := tetraparse.Inputs(dir)
+	require.NoError(t, err)
+	require.Greater(t, len(files), i)
+	return files[i]
+}
+
 // TestPolicyFile builds with a policy file and a key file, and checks
 // that a leak found by the post-write assertions fails the build and
 // leaves nothing behind.
@@ -579,13 +621,25 @@ func TestPolicyFile(t *testing.T) {
 	require.NoError(t, writeSample(in, p))
 	out := build(t, Config{In: []string{in}, PolicyFile: policy("rypow", "webapp"), HMACKeyFile: key, NodeName: "zebra9"})
 	assert.FileExists(t, filepath.Join(out, "reproduction", "alias_map.json"))
+	// stats.json records the policy by its digest under the build's key,
+	// never by its file's name.
 	st := readStats(t, out)
-	assert.Equal(t, "rypow_webapp.json", st["config"].(map[string]any)["policy"])
-	// Input paths and the node name stay out of what is published.
+	assert.Equal(t, "file", st["config"].(map[string]any)["policy"])
+	f, err := os.Open(policy("rypow", "webapp"))
+	require.NoError(t, err)
+	pol, err := anonymize.LoadPolicy(f)
+	f.Close()
+	require.NoError(t, err)
+	digest, err := pol.Digest([]byte("another test key, 32 bytes long"))
+	require.NoError(t, err)
+	assert.Equal(t, digest, st["config"].(map[string]any)["policy_digest"])
+	// Input paths, the node name and the policy's file stay out of what
+	// is published.
 	for _, f := range []string{"stats.json", "datacard.md"} {
 		data, err := os.ReadFile(filepath.Join(out, f))
 		require.NoError(t, err)
 		assert.NotContains(t, string(data), "zebra9", f)
+		assert.NotContains(t, string(data), "rypow_webapp", f)
 	}
 
 	// sshd is an allowlisted basename, released verbatim: forbidding it
@@ -642,9 +696,7 @@ func TestDeterministic(t *testing.T) {
 func TestNullTimes(t *testing.T) {
 	t.Parallel()
 	dir := writeSampleDir(t)
-	files, err := tetraparse.Inputs(dir)
-	require.NoError(t, err)
-	path := files[1] // the second backup
+	path := sampleFile(t, dir, 1) // the second backup
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.SplitAfter(string(data), "\n")

@@ -117,24 +117,6 @@ func (p *Plan) releaseBlockers() []releaseBlocker {
 	return bs
 }
 
-// cardPolicyDigest identifies the anonymization policy in the card
-// without naming its file: anonymize's Policy.Digest, keyed with the
-// build's HMAC key (whoever holds the key can check which policy built the
-// corpus), the digest stats.json is to record too. Empty for a NoAnonymize
-// build, and when the key is the public demo key and the policy came from
-// a file: a digest under a public key would let anyone confirm a guessed
-// name in the policy (the sample's and the default policies are public).
-func (p *Plan) cardPolicyDigest() string {
-	if p.cfg.NoAnonymize || p.key == nil || bytes.Equal(p.key, demoKey) && p.cfg.PolicyFile != "" {
-		return ""
-	}
-	d, err := p.policy.Digest(p.key)
-	if err != nil { // the key was accepted by the pipeline: not expected
-		return ""
-	}
-	return d
-}
-
 // shardSchema reads the Arrow schema stored in a written shard.
 func shardSchema(path string) (*arrow.Schema, error) {
 	pf, err := file.OpenParquetFile(path, false)
@@ -187,7 +169,7 @@ func toolVersion() string {
 
 // prettyName is the card's title and the front matter's pretty_name.
 func (c *Card) prettyName() string {
-	return "Tetragon host-intrusion-detection corpus (tetrahids, feature schema " + c.defs.SchemaVersion + ")"
+	return "Tetragon host-intrusion-detection corpus (tetrahids, feature schema " + c.defs.SchemaVersion() + ")"
 }
 
 // rows is the number of rows of every split.
@@ -257,15 +239,26 @@ func (c *Card) writeStatus(b *strings.Builder) {
 		for _, bl := range c.blockers {
 			whys = append(whys, bl.why)
 		}
-		fmt.Fprintf(b, "**NOT A RELEASE.** Anonymized (%s; the post-write leak checks of the shards passed), but %s. "+
+		fmt.Fprintf(b, "**NOT A RELEASE.** Anonymized (%s; the post-write leak checks of every released file passed), but %s. "+
 			"Do not publish it: rebuild with a secret key (`-hmac-key-file`) and a policy that lists your operator, host and project names (`-policy`).\n\n",
 			steps, strings.Join(whys, "; and "))
 	default:
-		fmt.Fprintf(b, "Anonymized for release: %s; the post-write leak checks of the shards, read back from disk, passed", steps)
+		fmt.Fprintf(b, "Anonymized for release: %s. Every released file passed the post-write leak checks (the Parquet shards as read back from disk, and every other file, this card included)", steps)
 		if c.policyDigest != "" {
 			fmt.Fprintf(b, " under the policy with digest `%s`", c.policyDigest)
 		}
-		b.WriteString(".\n\n")
+		b.WriteString(".")
+		c.writeRedacted(b)
+		b.WriteString("\n\n")
+	}
+}
+
+// writeRedacted says how many alias-map originals are published as keyed
+// digests, if any.
+func (c *Card) writeRedacted(b *strings.Builder) {
+	if n := c.redactedAliases; n > 0 {
+		fmt.Fprintf(b, " %d alias-map %s whose original basename matched the anonymization policy %s published as keyed digests; the full map is kept privately, outside the release.",
+			n, plural(n, "entry", "entries"), plural(n, "is", "are"))
 	}
 }
 
@@ -305,7 +298,7 @@ func (c *Card) writeSummary(b *strings.Builder) {
 	fmt.Fprintf(b, "Linux host events recorded by [Tetragon](https://tetragon.io) (eBPF: process executions and exits, and kernel probes on file, memory, credential and network functions), "+
 		"one row per event, encoded into the feature space of the v0.2 Tetragon-native HIDS corpus (feature schema %s, release %s): "+
 		"%s rows (%s) of %d columns.",
-		c.defs.SchemaVersion, c.defs.Release, numfmt.Group(c.rows()), strings.Join(parts, ", "), len(c.columns()))
+		c.defs.SchemaVersion(), c.defs.CorpusRelease(), numfmt.Group(c.rows()), strings.Join(parts, ", "), len(c.columns()))
 	if c.set != nil {
 		fmt.Fprintf(b, " Events are labelled by %d time windows of ATT&CK technique trials (`labels.csv`).", c.set.Len())
 	}
@@ -351,7 +344,7 @@ func (c *Card) writeUse(b *strings.Builder) {
 // cardColumn is one row of the column table.
 type cardColumn struct {
 	name, typ string
-	def       *schema.Column // nil for the label columns
+	def       schema.Column // the zero Column for the label columns
 }
 
 // columns are the columns of the written shards (of the first split that
@@ -392,27 +385,27 @@ func (c *Card) writeColumns(b *strings.Builder) {
 	for _, col := range c.columns() {
 		meaning, codes, special := "", "–", "–"
 		switch d := col.def; {
-		case d != nil:
-			meaning = d.Meaning
-			if d.Categorical != nil {
+		case d.Name() != "":
+			meaning = d.Meaning()
+			if d.Categorical() {
 				var cs []string
-				for _, code := range d.Categorical.Codes {
+				for _, code := range d.Codes() {
 					cs = append(cs, fmt.Sprintf("%d %s", code.Code, code.Label))
 				}
 				codes = strings.Join(cs, ", ")
 				var sp []string
-				if d.Categorical.NullCode != nil {
-					sp = append(sp, fmt.Sprintf("null %d", *d.Categorical.NullCode))
+				if null, ok := d.NullCode(); ok {
+					sp = append(sp, fmt.Sprintf("null %d", null))
 				}
-				if d.Categorical.OOVCode != nil {
-					sp = append(sp, fmt.Sprintf("OOV %d", *d.Categorical.OOVCode))
+				if oov, ok := d.OOVCode(); ok {
+					sp = append(sp, fmt.Sprintf("OOV %d", oov))
 				}
 				if len(sp) > 0 {
 					special = strings.Join(sp, ", ")
 				}
 			}
-			if d.Hash != nil {
-				codes = fmt.Sprintf("%s buckets (%s of the %s)", numfmt.Group(int64(d.Hash.Capacity)), d.Hash.Algorithm, d.Hash.Input)
+			if h, ok := d.Hash(); ok {
+				codes = fmt.Sprintf("%s buckets (%s of the %s)", numfmt.Group(int64(h.Capacity)), h.Algorithm, h.Input)
 			}
 		case col.name == labels.ColIsAttack:
 			meaning = "The event's time falls inside a labels window (see Labels)."
@@ -421,7 +414,7 @@ func (c *Card) writeColumns(b *strings.Builder) {
 			meaning = "The ATT&CK technique (or chain) id of that window."
 			special = "null when benign"
 		}
-		if col.def != nil && col.def.Nullable && special == "–" {
+		if col.def.Nullable() && special == "–" {
 			special = "may be null"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdCell(col.name), mdCell(col.typ), mdCell(meaning), mdCell(codes), mdCell(special))
@@ -435,7 +428,7 @@ func (c *Card) writeProvenance(b *strings.Builder, m CardInfo) {
 	b.WriteString("\n## How it was built\n\n")
 	fmt.Fprintf(b, "- Tool: %s, tetrahids version %s, on %s.\n", c.toolText(), toolVersion(), m.Built.UTC().Format(time.RFC3339))
 	fmt.Fprintf(b, "- Feature schema %s (the reference release %s), parser %s; `reproduction/` holds the definitions and the parser version.\n",
-		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+		d.SchemaVersion(), d.CorpusRelease(), d.ParserVersion())
 	fmt.Fprintf(b, "- Input: %s.\n", m.Inputs)
 	fmt.Fprintf(b, "- Split: %s\n", m.SplitRule)
 	for _, f := range m.Filters {
@@ -464,28 +457,16 @@ func (c *Card) writeLicense(b *strings.Builder, m CardInfo) {
 	fmt.Fprintf(b, "## Citation\n\nFill in this corpus's own entry before publishing it, and cite the v0.2 Tetragon-native HIDS corpus, whose feature space it reuses, as its card asks.\n\n"+
 		"```bibtex\n@misc{TODO_key,\n  title        = {TODO: title of this corpus},\n  author       = {TODO},\n  year         = {%d},\n  howpublished = {TODO: URL of the dataset},\n"+
 		"  note         = {Built with tetrahids (%s), feature schema %s}\n}\n```\n",
-		m.Built.UTC().Year(), module, c.defs.SchemaVersion)
+		m.Built.UTC().Year(), module, c.defs.SchemaVersion())
 }
 
 // cardFilters says, for README.md, how input lines became rows: the
-// selection, the sentinel windows, the line accounting and the row order.
-// An anonymized build does not list selectors, which may name hosts or
-// workloads.
+// selection (cardSelection: an anonymized build does not record the
+// selectors' values, which may name hosts or workloads), the sentinel
+// windows, the line accounting and the row order.
 func (b *builder) cardFilters() []string {
-	var fs []string
-	var total tetraparse.Stats
-	selection := ""
-	for _, set := range b.sets {
-		st := b.parserStats[set.name]
-		total.Add(&st)
-		selection = st.Selection
-	}
-	switch {
-	case len(b.ParserConfig().Select) > 0 && b.anon != nil:
-		fs = append(fs, "Selection: events chosen by selectors (not listed in an anonymized card: they may name hosts or workloads).")
-	case selection != "":
-		fs = append(fs, "Selection: "+selection+".")
-	}
+	total := b.parsedStats()
+	fs := []string{b.cardSelection(&total)}
 	if len(b.sents) > 0 {
 		fs = append(fs, fmt.Sprintf("Sentinel windows: %d periods (set-up, smoke tests) whose events were dropped.", len(b.sents)))
 	}
@@ -510,17 +491,4 @@ func (b *builder) cardFilters() []string {
 		order = "Row order: sorted by event time."
 	}
 	return append(fs, order)
-}
-
-// checkCard runs the anonymization checks over a card of an anonymized
-// build before it is written: the strings it takes from the inputs (the
-// labels' tactics) must pass them as the shards' do.
-func (b *builder) checkCard(name string, text []byte) error {
-	if b.anon == nil {
-		return nil
-	}
-	if err := b.anon.Verifier().VerifyFile(name, bytes.NewReader(text)); err != nil {
-		return fmt.Errorf("checking %s before writing it: %w", name, err)
-	}
-	return nil
 }

@@ -1,10 +1,9 @@
 package corpus
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 )
 
 // writeLineage writes the lineage graph as it is now (every train row,
@@ -15,27 +14,17 @@ func (b *builder) writeLineage() error {
 	if b.lineage == "" {
 		return nil
 	}
-	f, err := os.CreateTemp(filepath.Dir(b.lineage), "."+filepath.Base(b.lineage)+".tmp-")
+	if b.lineageTmp != "" { // the graph grows: replace the earlier file
+		os.Remove(b.lineageTmp)
+		b.lineageTmp = ""
+	}
+	tmp, err := writePrivate(b.lineage, func(w io.Writer) error {
+		_, err := b.graph.WriteTo(w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("lineage graph: %w", err)
 	}
-	b.lineageTmp = f.Name()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	_, err = b.graph.WriteTo(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o600) // CreateTemp's mode already; said again because it matters
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err != nil {
-		return fmt.Errorf("lineage graph %s: %w", b.lineage, err)
-	}
+	b.lineageTmp = tmp
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,6 +28,9 @@ const (
 // splitAll names the input set of Config.In, which the cut splits.
 const splitAll = "all"
 
+// setFields names the Config field of each input set.
+var setFields = map[string]string{splitAll: "In", SplitTrain: "TrainIn", SplitTest: "TestIn"}
+
 // Plan is a checked Config: every field validated, every file a field
 // names read and parsed, the inputs listed, nothing written. Build runs
 // one; its methods hand out the stages configured exactly as Build
@@ -38,7 +42,7 @@ type Plan struct {
 	defs    *schema.Definitions
 	sents   []tetraparse.Window
 	set     *labels.Set // nil without labels
-	lblCSV  []byte      // labels.csv as read, copied to the output
+	lblCSV  []byte      // Out/labels.csv: the release form, or as read (NoAnonymize)
 	policy  anonymize.Policy
 	key     []byte
 	rawCols []string
@@ -48,6 +52,8 @@ type Plan struct {
 	splits  []string
 	out     string // absolute
 	lineage string // absolute LineageOut, or ""
+	private string // absolute PrivateAliasMap, or ""
+	digest  string // the policy's keyed digest (policyDigest), or ""
 	mem     memory.Allocator
 }
 
@@ -64,8 +70,12 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("In", "use either In (with Cut) or TrainIn/TestIn, not both")
 	case !c.Cut.IsZero() && len(c.TrainIn)+len(c.TestIn) > 0:
 		return nil, configErr("Cut", "Cut splits In; TrainIn/TestIn are already split")
-	case c.Sample && (inputs > 0 || !c.Cut.IsZero() || c.LabelsFile != "" || c.SentinelsFile != "" || len(c.TargetInums) > 0):
-		return nil, configErr("Sample", "the built-in sample has its own inputs, cut and labels: leave In, TrainIn, TestIn, Cut, LabelsFile, SentinelsFile and TargetInums empty")
+	case c.Sample && (inputs > 0 || !c.Cut.IsZero() || c.LabelsFile != "" || c.SentinelsFile != "" || len(c.TargetInums) > 0 || len(c.Select) > 0 || c.KeepWithoutNamespace):
+		return nil, configErr("Sample", "the built-in sample has its own inputs, cut, labels and target: leave In, TrainIn, TestIn, Cut, LabelsFile, SentinelsFile, TargetInums, Select and KeepWithoutNamespace empty")
+	case len(c.Select) > 0 && len(c.TargetInums) > 0:
+		return nil, configErr("Select", "Select replaces TargetInums: name the PID namespaces as selectors (pid-ns=INUM)")
+	case c.KeepWithoutNamespace && len(c.TargetInums) > 0:
+		return nil, configErr("KeepWithoutNamespace", "events without a namespace cannot match TargetInums: pick the target with Select")
 	case c.ShardRows < 0:
 		return nil, configErr("ShardRows", "%d: must not be negative", c.ShardRows)
 	case c.RowGroupRows < 0:
@@ -78,10 +88,19 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("SpillCompression", "%q: want none, lz4 or zstd", c.SpillCompression)
 	case c.Order != tetraparse.FileOrder && c.Order != tetraparse.TimeOrder:
 		return nil, configErr("Order", "%d: want tetraparse.FileOrder or TimeOrder", c.Order)
-	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != ""):
-		return nil, configErr("NoAnonymize", "HMACKeyFile and PolicyFile configure anonymization, which NoAnonymize skips")
+	case c.NoAnonymize && (c.HMACKeyFile != "" || c.PolicyFile != "" || c.PrivateAliasMap != ""):
+		return nil, configErr("NoAnonymize", "HMACKeyFile, PolicyFile and PrivateAliasMap configure anonymization, which NoAnonymize skips")
 	case !licenseID.MatchString(c.License):
 		return nil, configErr("License", "%q: want a Hugging Face Hub licence identifier such as cc-by-4.0, cc0-1.0 or other (lower case, no spaces)", c.License)
+	}
+	// Input problems first: they are what a user gets wrong most.
+	if err := p.loadInputs(); err != nil {
+		return nil, err
+	}
+	if len(c.Select) > 0 {
+		if _, err := tetraparse.New(p.ParserConfig()); err != nil {
+			return nil, &ConfigError{Field: "Select", Err: err}
+		}
 	}
 	var err error
 	if p.defs, err = loadSchema(c.Schema); err != nil {
@@ -110,30 +129,49 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, &ConfigError{Field: "Schema", Err: err}
 	}
 	p.rawCols = probe.RawColumns()
-	for _, x := range []struct {
-		field, name string
-		args        []string
-	}{{"In", splitAll, c.In}, {"TrainIn", SplitTrain, c.TrainIn}, {"TestIn", SplitTest, c.TestIn}} {
-		if len(x.args) == 0 {
-			continue
-		}
-		set, err := expandInputs(x.name, x.args)
-		if err != nil {
-			return nil, &ConfigError{Field: x.field, Err: err}
-		}
-		p.sets = append(p.sets, set)
-	}
-	if c.Out != "" {
-		if p.out, err = checkOut(c); err != nil {
-			return nil, err
-		}
-	}
 	if c.LineageOut != "" {
 		if p.lineage, err = checkLineageOut(c.LineageOut, p.out); err != nil {
 			return nil, &ConfigError{Field: "LineageOut", Err: err}
 		}
 	}
+	if err := p.checkPrivateAliasMap(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// loadInputs lists the input sets, warns about what their directories
+// hold besides export files, and checks Out and that no input is inside
+// it.
+func (p *Plan) loadInputs() error {
+	c := &p.cfg
+	for _, x := range []struct {
+		name string
+		args []string
+	}{{splitAll, c.In}, {SplitTrain, c.TrainIn}, {SplitTest, c.TestIn}} {
+		if len(x.args) == 0 {
+			continue
+		}
+		set, err := expandInputs(x.name, x.args)
+		if err != nil {
+			return &ConfigError{Field: setFields[x.name], Err: err}
+		}
+		c.warnSkipped(set)
+		p.sets = append(p.sets, set)
+	}
+	if c.Out == "" {
+		return nil
+	}
+	var err error
+	if p.out, err = checkOut(*c); err != nil {
+		return err
+	}
+	for _, set := range p.sets {
+		if err := checkInputsOutside(set, p.out); err != nil {
+			return &ConfigError{Field: setFields[set.name], Err: err}
+		}
+	}
+	return nil
 }
 
 // warn hands a warning to Config.OnWarning, or to slog's default logger.
@@ -181,26 +219,44 @@ func readWindows(path string) ([]tetraparse.Window, error) {
 	return ws, nil
 }
 
-// loadLabels reads LabelsFile (or the sample's labels) and warns about
-// overlapping windows.
+// loadLabels reads LabelsFile (or the sample's labels), checking the
+// technique ids, prepares Out/labels.csv and warns about overlapping
+// windows.
 func (p *Plan) loadLabels() error {
 	c := &p.cfg
+	var opts []labels.LoadOption
+	if c.TechniquePattern != "" {
+		re, err := regexp.Compile(c.TechniquePattern)
+		if err != nil {
+			return &ConfigError{Field: "TechniquePattern", Err: err}
+		}
+		opts = append(opts, labels.WithTechniquePattern(re))
+	}
 	var err error
 	switch {
 	case c.Sample:
 		p.lblCSV, _ = sampleFS.ReadFile("sample/labels.csv")
-		if p.set, err = labels.Load(bytes.NewReader(p.lblCSV)); err != nil {
+		if p.set, err = labels.Load(bytes.NewReader(p.lblCSV), opts...); err != nil {
 			return fmt.Errorf("built-in sample labels: %w", err)
 		}
 	case c.LabelsFile != "":
 		if p.lblCSV, err = os.ReadFile(c.LabelsFile); err != nil {
 			return &ConfigError{Field: "LabelsFile", Err: err}
 		}
-		if p.set, err = labels.LoadFile(c.LabelsFile); err != nil {
+		if p.set, err = labels.LoadFile(c.LabelsFile, opts...); err != nil {
 			return &ConfigError{Field: "LabelsFile", Err: err} // LoadFile's errors name the file and line
 		}
 	default:
 		return nil
+	}
+	if !c.NoAnonymize {
+		// A release publishes the documented columns only; free-text
+		// notes stay home.
+		var b bytes.Buffer
+		if err := p.set.WriteRelease(&b); err != nil {
+			return &ConfigError{Field: "LabelsFile", Err: err}
+		}
+		p.lblCSV = b.Bytes()
 	}
 	for _, ov := range p.set.Overlaps() {
 		w1, _ := p.set.Window(ov.First)
@@ -262,22 +318,27 @@ func (p *Plan) Definitions() *schema.Definitions { return p.defs }
 func (p *Plan) Labels() *labels.Set { return p.set }
 
 // ParserConfig returns the configuration of the parse stage: the
-// definitions, target inums, sentinel windows, node name, batch size,
-// workers and order of the Config, and only the raw columns the encoder
+// definitions, target (inums or selectors, events without a namespace),
+// sentinel windows, node name, batch size, workers, order, line limit and
+// bad-file rule of the Config, and only the raw columns the encoder
 // reads. The caller may set TempDir, OnRead and OnLineError before
 // tetraparse.New.
 func (p *Plan) ParserConfig() tetraparse.Config {
 	c := &p.cfg
 	return tetraparse.Config{
-		Definitions: p.defs,
-		TargetInums: append([]uint64(nil), c.TargetInums...),
-		Sentinels:   append([]tetraparse.Window(nil), p.sents...),
-		NodeName:    c.NodeName,
-		BatchSize:   c.BatchRows,
-		Workers:     c.Workers,
-		Order:       c.Order,
-		Columns:     append([]string(nil), p.rawCols...),
-		Allocator:   p.mem,
+		Definitions:          p.defs,
+		TargetInums:          append([]uint64(nil), c.TargetInums...),
+		Select:               append([]tetraparse.Selector(nil), c.Select...),
+		KeepWithoutNamespace: c.KeepWithoutNamespace,
+		Sentinels:            append([]tetraparse.Window(nil), p.sents...),
+		NodeName:             c.NodeName,
+		BatchSize:            c.BatchRows,
+		Workers:              c.Workers,
+		Order:                c.Order,
+		Columns:              append([]string(nil), p.rawCols...),
+		Allocator:            p.mem,
+		MaxLineBytes:         c.MaxLineBytes,
+		SkipBadFiles:         c.SkipBadFiles,
 	}
 }
 
@@ -335,7 +396,7 @@ func (p *Plan) NewCard(splits ...string) *Card {
 	c := newCard(p.defs, p.set, splits...)
 	c.tool, c.anonymized, c.labelCols = p.cfg.Tool, !p.cfg.NoAnonymize, !p.cfg.NoLabelColumns
 	c.shardRows, c.rowGroupRows = p.cfg.ShardRows, p.cfg.RowGroupRows
-	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.cardPolicyDigest()
+	c.license, c.blockers, c.policyDigest = p.cfg.License, p.releaseBlockers(), p.digest
 	return c
 }
 

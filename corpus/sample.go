@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/tetrahids/tetrahids/internal/synth"
@@ -55,7 +56,11 @@ func loadSampleParams() (sampleParams, time.Time, error) {
 
 // writeSample generates the sample's rotated export set into dir, as
 // examples/synth -rotate does (lumberjack's timestamped backups, then the
-// active tetragon.log).
+// active tetragon.log): files mode 0600 (Tetragon's default export
+// permission) in a directory the owner's only, like every work file.
 func writeSample(dir string, p sampleParams) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	return synth.New(synth.Config{Seed: p.Seed, Events: p.Events}).WriteExport(dir, p.Rotate, false, nil)
 }

@@ -59,9 +59,8 @@ func (p *Plan) loadAnonymization() error {
 			return &ConfigError{Field: "PolicyFile", Err: fmt.Errorf("%s: %w", c.PolicyFile, err)}
 		}
 	}
-	if !c.Sample && len(p.policy.Forbidden) == 0 && len(p.policy.Sweep) == 0 {
-		c.warn("the anonymization policy lists no forbidden values and no sweep: your operator, host and project names are not checked; " +
-			"start from anonymize/testdata/policy.default.json and name it in Config.PolicyFile (-policy)")
+	for _, w := range p.policy.Warnings() {
+		c.warn("%s", w)
 	}
 	switch {
 	case c.HMACKeyFile != "":
@@ -80,6 +79,10 @@ func (p *Plan) loadAnonymization() error {
 			field = "HMACKeyFile"
 		}
 		return &ConfigError{Field: field, Err: err}
+	}
+	var err error
+	if p.digest, err = p.policyDigest(); err != nil {
+		return &ConfigError{Field: "PolicyFile", Err: err}
 	}
 	return nil
 }
@@ -114,19 +117,12 @@ func readKey(path string, warn func(string, ...any)) ([]byte, error) {
 	return key, nil
 }
 
-// writeAliasMap writes reproduction/alias_map.json.
-func writeAliasMap(dir string, aliases *anonymize.AliasMap) error {
-	var b bytes.Buffer
-	if _, err := aliases.WriteTo(&b); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "alias_map.json"), b.Bytes(), 0o644)
-}
-
 // VerifyShards is the post-write check: it reads every written shard back
 // from disk and runs v's assertions over it, so that what is checked is
-// exactly what will be published (the label columns, public ATT&CK ids
-// that the policy does not classify, are left out). v is the anonymize
+// exactly what will be published (the label columns, which the policy
+// does not classify, are left out: technique_id holds the labels'
+// technique ids, checked against their pattern when loaded and, in
+// labels.csv, by VerifyFiles). v is the anonymize
 // pipeline's Verifier after its last Apply. Runs of row groups are
 // checked in parallel, each by its own clone of v, and only the columns v
 // reads are decoded, string columns as dictionaries (no string is copied

@@ -2,6 +2,7 @@ package encode_test
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -120,7 +121,7 @@ func ExampleEncoder_RawColumns() {
 	enc, _ := encode.New(nil, nil, encode.WithIncrementalLineage())
 	cols := enc.RawColumns()
 	p, _ := tetraparse.New(tetraparse.Config{Columns: cols})
-	fmt.Printf("the parser builds %d of %d raw columns\n", p.Schema().NumFields(), len(schema.Default().Raw.Columns))
+	fmt.Printf("the parser builds %d of %d raw columns\n", p.Schema().NumFields(), len(schema.Default().RawColumns()))
 	line := `{"process_exec":{"process":{"exec_id":"c2g=","pid":4242,"binary":"/usr/bin/curl","start_time":"2026-04-19T21:48:02Z","ns":{"pid":{"inum":4026533329}}}},"time":"2026-04-19T21:48:02.001Z"}`
 	for raw, err := range p.Records(strings.NewReader(line), "live") {
 		if err != nil {
@@ -138,4 +139,68 @@ func ExampleEncoder_RawColumns() {
 	// Output:
 	// the parser builds 32 of 126 raw columns
 	// 1 row, 61 encoded columns
+}
+
+// A service that restarts keeps its features continuous: it saves the
+// graph and the per-process times at a checkpoint and loads both in the
+// next run, so the curl process's next event still has its time since the
+// previous one (delta_t_prev_ns) rather than a null.
+func ExampleEncoder_WriteProcessState() {
+	lines := strings.Split(exampleLines, "\n")
+	run := func(g *lineage.Graph, state []byte, lines []string) (*encode.Encoder, []string) {
+		enc, _ := encode.New(nil, g)
+		if state != nil {
+			enc.ReadProcessState(bytes.NewReader(state))
+		}
+		p, _ := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+		live, _ := encode.NewLive(p, enc, "stdin")
+		defer live.Close()
+		var out []string
+		for _, l := range lines {
+			feats, _ := live.Line([]byte(l))
+			for _, f := range feats {
+				dt, _ := f.Value("delta_t_prev_ns")
+				out = append(out, fmt.Sprintf("%s null=%v %d", f.Strings()[0], dt.Null, dt.Int))
+			}
+		}
+		return enc, out
+	}
+	// The first run stops after the curl process's first kprobe.
+	g := lineage.New()
+	first, out := run(g, nil, lines[:3])
+	var graph, state bytes.Buffer
+	g.WriteTo(&graph)
+	first.WriteProcessState(&state)
+	fmt.Println(out)
+	// The next run starts from the checkpoint.
+	g2 := lineage.New()
+	g2.ReadFrom(&graph)
+	_, out = run(g2, state.Bytes(), lines[3:])
+	fmt.Println(out)
+	// Output:
+	// [bash null=true 0 curl null=true 0 curl null=false 149000000]
+	// [curl null=false 250000000]
+}
+
+// Lines that are waiting together (a backlog, a burst) are taken in one
+// call, with the events and line numbers successive Line calls give.
+func ExampleLive_Lines() {
+	enc, _ := encode.New(nil, lineage.New())
+	p, _ := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	live, _ := encode.NewLive(p, enc, "stdin")
+	defer live.Close()
+	var waiting [][]byte
+	for _, l := range strings.Split(exampleLines, "\n") {
+		waiting = append(waiting, []byte(l))
+	}
+	feats, _ := live.Lines(waiting)
+	for _, f := range feats {
+		token, _ := f.Value("token")
+		fmt.Println(f.Line(), token.Str)
+	}
+	// Output:
+	// 1 PROC_EXEC:unknown->bash
+	// 2 PROC_EXEC:bash->curl
+	// 3 NET_CONNECT:curl:PUBLIC:WEB
+	// 4 FILE_OPEN:curl:TEMP_STAGING
 }

@@ -3,10 +3,10 @@ package encode
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/internal/jsonstr"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 )
 
 // Features is one encoded event: the values of the encoded table's
@@ -55,9 +55,9 @@ type layout struct {
 	strs   []int
 }
 
-func newLayout(defs *schema.Definitions, sc *arrow.Schema) *layout {
+func newLayout(doc *schemadoc.Document, sc *arrow.Schema) *layout {
 	l := &layout{index: map[string]int{}}
-	for k, c := range defs.Encoded.Columns {
+	for k, c := range doc.Encoded.Columns {
 		l.names = append(l.names, c.Name)
 		l.index[c.Name] = k
 		t := sc.Field(k).Type.ID()
@@ -213,13 +213,13 @@ func (f *Features) AppendJSON(dst []byte) []byte {
 		if k > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, name)
+		dst = jsonstr.Append(dst, name)
 		dst = append(dst, ':')
 		switch {
 		case f.null[k]:
 			dst = append(dst, "null"...)
 		case l.types[k] == arrow.STRING:
-			dst = appendJSONString(dst, f.str[k])
+			dst = jsonstr.Append(dst, f.str[k])
 		case l.types[k] == arrow.BOOL:
 			dst = strconv.AppendBool(dst, f.num[k] != 0)
 		case l.types[k] == arrow.UINT64:
@@ -233,51 +233,6 @@ func (f *Features) AppendJSON(dst []byte) []byte {
 
 // MarshalJSON returns AppendJSON's object.
 func (f *Features) MarshalJSON() ([]byte, error) { return f.AppendJSON(nil), nil }
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // narrow converts x to the output integer type t as the Arrow emitters do
 // (a Go conversion), so that Features and Encode agree on every value.

@@ -29,6 +29,8 @@ type Live struct {
 	n   int   // events in out
 	seq int64 // lines taken
 
+	seqs []int64 // the lines of the pending rows, in Lines
+
 	hold    time.Duration
 	now     func() time.Time
 	scratch *tetraparse.Builder // decodes held events again on release
@@ -95,6 +97,57 @@ func (l *Live) Line(line []byte) ([]Features, error) {
 		return l.expire(false)
 	}
 	return l.take(line, nil)
+}
+
+// Lines is Line for several lines at once: it returns the Features of
+// the events the lines release, exactly what successive Line calls
+// return (each event is added to the graph, then looked up, in turn),
+// at the cost of encoding them as one batch: about half Line's cost per
+// event for a few dozen lines (BenchmarkLiveLines). A service that finds
+// several lines waiting can take them together, and lose nothing to
+// batching. With hold-back the lines are taken one by one. The slice and
+// its elements are valid until the next call of a Live method.
+func (l *Live) Lines(lines [][]byte) ([]Features, error) {
+	l.n = 0
+	if l.hold > 0 {
+		for _, line := range lines {
+			l.seq++
+			var err error
+			if l.b.AddLine(line) {
+				_, err = l.take(line, nil)
+			} else {
+				_, err = l.expire(false)
+			}
+			if err != nil {
+				return l.out[:l.n], err
+			}
+		}
+		return l.out[:l.n], nil
+	}
+	l.seqs = l.seqs[:0]
+	for _, line := range lines {
+		l.seq++
+		if l.b.AddLine(line) {
+			l.seqs = append(l.seqs, l.seq)
+		}
+	}
+	n := len(l.seqs)
+	if n == 0 {
+		return l.out[:0], nil
+	}
+	e := l.enc
+	defer l.b.Reset()
+	if err := e.bindRows(l.b.Rows()); err != nil {
+		return nil, err
+	}
+	e.startRows(n)
+	l.out = growFeatures(l.out, n)
+	for i, seq := range l.seqs {
+		l.out[i].reset(e.lay, seq)
+	}
+	e.encodeRowsRegistering(l.out[:n])
+	l.n = n
+	return l.out[:n], nil
 }
 
 // Event is Line for an event tetraparse.Decode has decoded, given as
@@ -238,7 +291,7 @@ func (l *Live) Stats() tetraparse.Stats { return l.b.Stats() }
 
 // Close returns the Live's Builder to the Parser, adding its counters to
 // the Parser's. Held events are dropped: Flush first to keep them. The
-// Live must not be used afterwards.
+// Live must not be used afterwards; Close may be called again.
 func (l *Live) Close() {
 	l.b.Close()
 	if l.scratch != nil {

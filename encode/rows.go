@@ -86,11 +86,25 @@ func (e *Encoder) registerRows() {
 }
 
 // encodeRows computes the current rows into dst, which reset has sized.
-func (e *Encoder) encodeRows(dst []Features) {
+func (e *Encoder) encodeRows(dst []Features) { e.encodeRowsFrom(dst, false) }
+
+// encodeRowsRegistering is encodeRows with each row added to the graph
+// just before it is looked up, and the per-process times aged after each
+// row: every row is encoded as Live encodes a single event.
+func (e *Encoder) encodeRowsRegistering(dst []Features) {
+	e.ageEachRow = true
+	defer func() { e.ageEachRow = false }()
+	e.encodeRowsFrom(dst, true)
+}
+
+func (e *Encoder) encodeRowsFrom(dst []Features, register bool) {
 	// The graph's answers, as ForBatch gives them.
-	id, pp, p, _, pbin := e.lineageVecs()
+	id, pp, p, bin, pbin := e.lineageVecs()
 	e.lin = grown(e.lin, e.n)
 	for i := range e.n {
+		if register {
+			e.g.AddNullable(nullString(id, i), nullString(pp, i), nullString(p, i), nullString(bin, i))
+		}
 		e.lin[i] = lineage.BatchRow{
 			Row:            e.g.ForNullable(nullString(id, i), nullString(pp, i), nullString(p, i)),
 			ParentBasename: e.g.ParentBasename(pp.s[i], p.s[i], pbin.s[i]),

@@ -213,6 +213,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-in", "x", "-shard-rows", "0"}, "-shard-rows"},
 		{[]string{"-in", "x", "-spill-memory", "-1"}, "-spill-memory"},
 		{[]string{"-no-anonymize", "-hmac-key-file", "k"}, "-no-anonymize skips"},
+		{[]string{"-no-anonymize", "-private-alias-map", "m.json"}, "-no-anonymize skips"},
 		{[]string{"stray"}, "unexpected arguments"},
 	} {
 		_, err := parseFlags(c.args, io.Discard)
@@ -221,22 +222,45 @@ func TestFlagErrors(t *testing.T) {
 	// Errors found by corpus.NewPlan name the flag, before any output.
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
+	in := filepath.Join(dir, "tetragon.log")
+	require.NoError(t, os.WriteFile(in, nil, 0o644))
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-in", dir, "-labels", filepath.Join(dir, "missing.csv"), "-no-anonymize"}, "-labels: "},
-		{[]string{"-in", dir, "-schema", "9.9", "-no-anonymize"}, "-schema: \"9.9\""},
-		{[]string{"-in", dir}, "-hmac-key-file: "},
+		{[]string{"-in", in, "-labels", filepath.Join(dir, "missing.csv"), "-no-anonymize"}, "-labels: "},
+		{[]string{"-in", in, "-schema", "9.9", "-no-anonymize"}, "-schema: \"9.9\""},
+		{[]string{"-in", in}, "-hmac-key-file: "},
 		{[]string{"-in", filepath.Join(dir, "nope"), "-no-anonymize"}, "-in: "},
-		{[]string{"-in", dir, "-spill-compression", "gzip", "-no-anonymize"}, "-spill-compression: "},
+		{[]string{"-in", in, "-spill-compression", "gzip", "-no-anonymize"}, "-spill-compression: "},
 		{[]string{"-no-anonymize", "-lineage-out", filepath.Join(out, "graph")}, "-lineage-out: "},
 		{[]string{"-no-anonymize", "-license", "CC BY 4.0"}, "-license: "},
+		{[]string{"-private-alias-map", filepath.Join(out, "full.json")}, "-private-alias-map: "},
 	} {
 		err := run(context.Background(), append(c.args, "-q", "-out", out), io.Discard, io.Discard)
 		assert.ErrorContains(t, err, c.want, "%v", c.args)
 		assert.NoDirExists(t, out)
 	}
+}
+
+// TestPrivacyFlags checks that -private-alias-map reaches the Config,
+// and that the full alias map is written where it says, mode 0600.
+func TestPrivacyFlags(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags([]string{"-in", "x", "-hmac-key-file", "k", "-private-alias-map", "full.json"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "full.json", o.cfg.PrivateAliasMap)
+
+	full := filepath.Join(t.TempDir(), "full.json")
+	out := build(t, "-private-alias-map", full)
+	fi, err := os.Stat(full)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	published, err := os.ReadFile(filepath.Join(out, "reproduction", "alias_map.json"))
+	require.NoError(t, err)
+	private, err := os.ReadFile(full)
+	require.NoError(t, err)
+	assert.Equal(t, string(published), string(private), "nothing to redact in the sample: the same map")
 }
 
 // TestProgress checks the progress line: a line per report on a

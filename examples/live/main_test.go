@@ -225,18 +225,28 @@ func TestKillReadsAgain(t *testing.T) {
 	t.Logf("killed after %d lines; resumed at line %d: %d lines written again, none missing", first, b, first-b)
 }
 
-// TestUsage: bad flags exit 2; the scoring mode is refused until it exists.
+// TestUsage: bad flags exit 2; scoring needs a model, and -passthrough
+// takes no scoring flag.
 func TestUsage(t *testing.T) {
 	var stderr bytes.Buffer
-	if code := run([]string{"-nope"}, nil, nil, &stderr); code != 2 {
-		t.Errorf("unknown flag: exit %d", code)
-	}
-	stderr.Reset()
-	if code := run(nil, nil, nil, &stderr); code != 2 || !strings.Contains(stderr.String(), "-passthrough") {
-		t.Errorf("without -passthrough: exit %d, %q", code, stderr.String())
-	}
-	if code := run([]string{"-passthrough", "extra"}, nil, nil, &stderr); code != 2 {
-		t.Errorf("extra argument: exit %d", code)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-nope"}, 2, "flag provided but not defined"},
+		{nil, 2, "-model is required"},
+		{[]string{"-passthrough", "extra"}, 2, "unexpected arguments"},
+		{[]string{"-passthrough", "-model", "m.bin", "-hold-back", "1s"}, 2, "drop -hold-back -model"},
+		{[]string{"-model", filepath.Join(t.TempDir(), "missing.bin")}, 1, "-model: open"},
+		{[]string{"-model", "m.bin", "-target-inums", "12,x"}, 2, `-target-inums: "x"`},
+		{[]string{"-model", "m.bin", "-select", "pod-name"}, 2, "-select:"},
+		{[]string{"-model", "m.bin", "-schema", "0.9"}, 2, "-schema \"0.9\""},
+	} {
+		stderr.Reset()
+		if code := run(c.args, nil, nil, &stderr); code != c.code || !strings.Contains(stderr.String(), c.msg) {
+			t.Errorf("%q: exit %d, %q; want %d and %q", c.args, code, stderr.String(), c.code, c.msg)
+		}
 	}
 }
 

@@ -12,7 +12,8 @@
 // Tetragon's file export (lumberjack) leaves it: backups of N events each
 // named after their rotation time in UTC, tetragon-2026-04-14T01-45-21.337.log
 // (tetragon-….log.gz with -compress, as --export-file-compress makes them),
-// and the active file tetragon.log holding the rest. Rotation times are
+// and the active file tetragon.log holding the rest, mode 0600 as Tetragon
+// writes them by default. Rotation times are
 // those of the generated events, so the names sort in event order, and
 // tetraparse.Inputs reads such a directory oldest backup first, active
 // file last. Otherwise -out is one file ("-" is stdout; a name ending in

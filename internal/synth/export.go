@@ -45,7 +45,9 @@ func (g *Generator) Time() time.Time { return g.now }
 // first; here the later one moves on by a millisecond instead, so that no
 // event is lost and the order stays. observe, when not nil, sees every
 // line written. Each file is written under a hidden temporary name and
-// renamed into place when complete.
+// renamed into place when complete, with mode 0600, Tetragon's default
+// --export-file-perm; a missing dir is made with mode 0755, as lumberjack
+// makes it.
 func (g *Generator) WriteExport(dir string, perFile int, compress bool, observe func(line []byte)) error {
 	if perFile <= 0 {
 		return fmt.Errorf("synth: %d events per file: must be positive", perFile)
@@ -115,7 +117,7 @@ func (g *Generator) WriteExport(dir string, perFile int, compress bool, observe 
 
 // writeExportFile fills f through a buffer (and gzip when gz) and closes it.
 func writeExportFile(f *os.File, gz bool, fill func(io.Writer) error) error {
-	err := f.Chmod(0o644)
+	err := f.Chmod(0o600) // CreateTemp's mode already; said again because it is the point
 	if err == nil {
 		var w io.Writer = f
 		var zw *gzip.Writer

@@ -36,9 +36,9 @@ func TestDeterministicAndParseable(t *testing.T) {
 	require.Zero(t, st.JSONErrors)
 	require.Zero(t, st.StructureErrors)
 	require.Zero(t, st.FieldErrors)
-	require.Positive(t, st.DroppedByReason[tetraparse.DropHostNamespace], "host noise")
+	require.Positive(t, st.DroppedBy(tetraparse.DropHostNamespace), "host noise")
 	require.Positive(t, st.ProcfsWalkTagged)
-	require.Positive(t, st.KeptByKind[tetraparse.KindExit])
+	require.Positive(t, st.KeptBy(tetraparse.KindExit))
 	require.Greater(t, rows, 4500)
 }
 
@@ -81,6 +81,11 @@ func TestWriteExportNames(t *testing.T) {
 	require.Len(t, entries, 2)
 	require.Regexp(t, `^tetragon-2026-04-14T01-41-13\.\d{3}\.log$`, entries[0].Name())
 	require.Equal(t, synth.ActiveName, entries[1].Name())
+	for _, e := range entries {
+		fi, err := e.Info()
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "Tetragon's default export permission")
+	}
 	data, err := os.ReadFile(filepath.Join(dir, synth.ActiveName))
 	require.NoError(t, err)
 	require.Equal(t, 3, strings.Count(string(data), "\n"))

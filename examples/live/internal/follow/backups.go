@@ -2,7 +2,6 @@ package follow
 
 import (
 	"cmp"
-	"compress/gzip"
 	"crypto/sha256"
 	"io"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tetrahids/tetrahids/internal/pygzip"
 )
 
 // backupTimeLayout is the time in the name of a rotated export file, as
@@ -158,11 +159,7 @@ func gzMatches(path string, id FileID) bool {
 		return false
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return false
-	}
-	return headMatches(zr, id)
+	return headMatches(pygzip.NewReader(f), id)
 }
 
 // locate returns the index of the backup that is the file id names, or -1.

@@ -35,7 +35,9 @@
 // still holds open to its end, whatever happened to its name since
 // (renamed, compressed, removed), then goes on with the backups rotated
 // after it, in the order of the times in their names, then the new file.
-// A compressed backup is read through gzip.
+// A compressed backup is read through the library's gzip reader
+// (internal/pygzip, which tetraparse uses for .gz inputs), so the follower
+// accepts the files the corpus builder accepts.
 //
 // Change notifications (inotify, through github.com/fsnotify/fsnotify, on
 // the directory) wake the follower promptly. They are hints only:
@@ -45,11 +47,12 @@
 // what changed. NoWatch polls only.
 //
 // Only complete lines are returned: a line still being written waits for its
-// newline. A line longer than MaxLineBytes is dropped as it streams past and
-// reported (*DropError, ErrLineTooLong), so memory stays at about
-// MaxLineBytes+64 KiB. A finished file that ends without a newline (a
-// writer that died mid-line) has its last bytes reported as
-// ErrUnterminated.
+// newline. A line longer than MaxLineBytes (by default the library's limit,
+// tetraparse.DefaultMaxLineBytes, 16 MiB) is dropped as it streams past and
+// reported (*DropError, ErrLineTooLong), so memory stays below about
+// MaxLineBytes+64 KiB (128 KiB while lines are short). A finished file that
+// ends without a newline (a writer that died mid-line) has its last bytes
+// reported as ErrUnterminated.
 //
 // # Positions and resuming
 //

@@ -2,7 +2,6 @@ package follow
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -13,6 +12,9 @@ import (
 	"sort"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetrahids/tetrahids/internal/pygzip"
+	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
 // Defaults of Options.
@@ -21,8 +23,10 @@ const (
 	// export (exportDirectory /var/run/cilium/tetragon, exportFilename
 	// tetragon.log).
 	DefaultPath = "/var/run/cilium/tetragon/tetragon.log"
-	// DefaultMaxLineBytes bounds one line; longer lines are dropped.
-	DefaultMaxLineBytes = 1 << 20
+	// DefaultMaxLineBytes bounds one line; longer lines are dropped. It
+	// is the library's limit (tetraparse.DefaultMaxLineBytes), so that
+	// the follower drops no line the parser would take.
+	DefaultMaxLineBytes = tetraparse.DefaultMaxLineBytes
 	// DefaultPollInterval is how often the follower looks at the file
 	// when no change notification arrives.
 	DefaultPollInterval = time.Second
@@ -36,7 +40,8 @@ type Options struct {
 	// the file at the path, or of the first file created there.
 	From *Position
 	// MaxLineBytes bounds a line, newline excluded (default
-	// DefaultMaxLineBytes). Memory use is about MaxLineBytes+64 KiB.
+	// DefaultMaxLineBytes). The line buffer grows with the longest line
+	// read, up to about MaxLineBytes+64 KiB.
 	MaxLineBytes int
 	// PollInterval is the longest the follower sleeps without looking
 	// at the file (default DefaultPollInterval).
@@ -95,7 +100,8 @@ type source struct {
 }
 
 // New returns a Follower of the file at path. The file and its directory
-// need not exist yet. It fails only if path names a directory or the file
+// need not exist yet; following starts when New returns, so every line
+// written or rotated from then on is read. It fails only if path names a directory or the file
 // watcher cannot be set up (use NoWatch then).
 func New(path string, opts Options) (*Follower, error) {
 	if path == "" {
@@ -122,6 +128,11 @@ func New(path string, opts Options) (*Follower, error) {
 		}
 		f.w = w
 		f.w.ensure()
+	}
+	if f.pos.IsZero() {
+		// Start now, not at the first Next: a file created and rotated
+		// away in between is then still found among the backups.
+		f.openNext()
 	}
 	return f, nil
 }
@@ -739,11 +750,7 @@ func openSource(name string, gz bool, p *Position) (*source, error) {
 		return nil, errNotSame
 	}
 	if gz {
-		zr, err := gzip.NewReader(fh)
-		if err != nil {
-			return nil, err
-		}
-		s.r = zr
+		s.r = pygzip.NewReader(fh)
 	}
 	// Load the start: the fingerprint's bytes.
 	n, err := io.ReadFull(s.r, s.head[:])
@@ -799,10 +806,6 @@ func (s *source) rewindGz() error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	zr, err := gzip.NewReader(s.f)
-	if err != nil {
-		return err
-	}
-	s.r = zr
+	s.r = pygzip.NewReader(s.f)
 	return nil
 }

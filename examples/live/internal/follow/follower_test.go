@@ -1,14 +1,17 @@
 package follow
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
-	"github.com/tetrahids/tetrahids/examples/live/internal/testexport"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tetrahids/tetrahids/examples/live/internal/testexport"
 )
 
 // collector reads a follower and keeps the line numbers and notices.
@@ -402,5 +405,72 @@ func TestFollowHoleLongerThanMaxLine(t *testing.T) {
 	wantRange(t, c.nums, 0, 60)
 	if st := f.Stats(); st.TooLong != 0 || st.NULBytes == 0 {
 		t.Errorf("stats %+v, want zeros skipped and no line too long", st)
+	}
+}
+
+// TestFollowPaddedAndEmptyGzip: backups the library's gzip reader accepts,
+// as Python's gzip module does and compress/gzip does not (zero padding
+// after the member, an empty .gz), are read without a notice: the follower
+// reads what the corpus builder reads.
+func TestFollowPaddedAndEmptyGzip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tetragon.log")
+	f := newFollower(t, path, Options{})
+	if _, err := f.Next(context.Background(), 0); !errors.Is(err, ErrIdle) {
+		t.Fatalf("Next before the file exists: %v, want ErrIdle", err)
+	}
+	at := time.Now().UTC().Add(time.Second)
+	backup := func(k int) string {
+		return filepath.Join(dir, "tetragon-"+at.Add(time.Duration(k)*time.Millisecond).Format("2006-01-02T15-04-05.000")+".log.gz")
+	}
+	var plain bytes.Buffer
+	for i := range 100 {
+		plain.WriteString(testexport.Line(i) + "\n")
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	gz.Write(make([]byte, 1000))
+	if err := os.WriteFile(backup(0), gz.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(backup(1), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := testexport.New(t, path)
+	for i := 100; i < 200; i++ {
+		e.Write(testexport.Line(i))
+	}
+	c := &collector{t: t, f: f}
+	c.until(200, nil)
+	c.drain()
+	wantRange(t, c.nums, 0, 200)
+	if len(c.notices) != 0 {
+		t.Errorf("notices %v", c.notices)
+	}
+}
+
+// TestFollowStartsAtNew: lines written to a file that did not exist when
+// the follower was made, and rotated away before the first Next, are read
+// from the backup, in order.
+func TestFollowStartsAtNew(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "gzip"}[compress], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tetragon.log")
+			f := newFollower(t, path, Options{})
+			e := testexport.New(t, path)
+			e.Compress = compress
+			for i := range 30 {
+				if i == 10 || i == 20 {
+					e.Rotate()
+				}
+				e.Write(testexport.Line(i))
+			}
+			c := &collector{t: t, f: f}
+			c.until(30, nil)
+			c.drain()
+			wantRange(t, c.nums, 0, 30)
+		})
 	}
 }

@@ -127,7 +127,8 @@ type Snapshot struct {
 	Checkpoints, CheckpointErrors uint64
 	LastCheckpoint                time.Time // zero if none
 	Input                         follow.Stats
-	HeapBytes                     uint64 // live heap objects
+	HeapBytes                     uint64 // heap objects, live and not yet collected
+	HeapLiveBytes                 uint64 // heap objects the last garbage collection found live
 }
 
 var start = time.Now()
@@ -139,9 +140,9 @@ func (c *Counters) Snapshot(in follow.Stats) Snapshot {
 		Lines: c.lines.Load(), Bytes: c.bytes.Load(),
 		Kept: c.kept.Load(), Alerts: c.alerts.Load(),
 		Checkpoints: c.checkpoints.Load(), CheckpointErrors: c.checkpointErrors.Load(),
-		Input:     in,
-		HeapBytes: heapBytes(),
+		Input: in,
 	}
+	s.HeapBytes, s.HeapLiveBytes = heapBytes()
 	if ns := c.lastCheckpoint.Load(); ns != 0 {
 		s.LastCheckpoint = time.Unix(0, ns)
 	}
@@ -151,13 +152,18 @@ func (c *Counters) Snapshot(in follow.Stats) Snapshot {
 	return s
 }
 
-func heapBytes() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+// heapBytes reads the bytes of heap objects, and of those the last
+// garbage collection found live (what the program's memory bounds bound).
+func heapBytes() (objects, live uint64) {
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(samples)
+	v := func(s metrics.Sample) uint64 {
+		if s.Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return s.Value.Uint64()
 	}
-	return sample[0].Value.Uint64()
+	return v(samples[0]), v(samples[1])
 }
 
 // ErrBadCounters is wrapped by UnmarshalBinary's errors.

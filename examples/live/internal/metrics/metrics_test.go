@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,6 +209,13 @@ func TestPrometheusFormat(t *testing.T) {
 	}
 	if f := fams[Prefix+"heap_bytes"]; f == nil || f.samples[""] <= 0 {
 		t.Error("heap_bytes missing or zero")
+	}
+	if f := fams[Prefix+"heap_live_bytes"]; f == nil {
+		t.Error("heap_live_bytes missing")
+	}
+	runtime.GC() // before the first collection nothing is known live
+	if s := new(Counters).Snapshot(follow.Stats{}); s.HeapLiveBytes == 0 {
+		t.Errorf("heap live %d, objects %d", s.HeapLiveBytes, s.HeapBytes)
 	}
 }
 

@@ -40,7 +40,8 @@ func (s Snapshot) WritePrometheus(w io.Writer) error {
 	p.gauge("input_watching", "1 if change notifications are set up for the input's directory.", b2f(in.Watching))
 	p.gauge("lag_bytes", "Bytes of the input file known written and not yet read.", float64(in.LagBytes))
 	p.gauge("lag_seconds", "Seconds since the input was last read to its end (0 while waiting for data).", in.LagSeconds)
-	p.gauge("heap_bytes", "Bytes of live heap objects.", float64(s.HeapBytes))
+	p.gauge("heap_bytes", "Bytes of heap objects, live and not yet collected.", float64(s.HeapBytes))
+	p.gauge("heap_live_bytes", "Bytes of heap objects the last garbage collection found live.", float64(s.HeapLiveBytes))
 	p.counter("checkpoints_total", "Checkpoints written.", float64(s.Checkpoints))
 	p.counter("checkpoint_errors_total", "Checkpoints that failed.", float64(s.CheckpointErrors))
 	last := 0.0

@@ -24,8 +24,11 @@
 // The Processor sees lines in input order, one at a time, on one
 // goroutine. It may hold output back (a batch being built) until Flush,
 // which the service calls when the input has no line ready and before each
-// checkpoint. Its errors are fatal (the output can no longer be written);
-// problems of single lines are counted in metrics.Counters.
+// checkpoint. A Drainer may hold output longer (events waiting for a
+// parent process) if it keeps it in its Sections; the service has it
+// write everything out when the input ends, and when it stops without a
+// state directory. Its errors are fatal (the output can no longer be
+// written); problems of single lines are counted in metrics.Counters.
 //
 // # Operators
 //

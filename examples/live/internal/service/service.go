@@ -27,10 +27,21 @@ type Processor interface {
 	// filter drops it) are counted, not returned.
 	Process(line []byte, out io.Writer) error
 	// Flush writes to out everything held back for the lines given to
-	// Process so far. The service calls it whenever the input has no
-	// line ready, and before every checkpoint: after Flush, every line
-	// given to Process is fully reflected in out and in the Sections.
+	// Process so far, except what a Drainer keeps in its Sections. The
+	// service calls it whenever the input has no line ready, and before
+	// every checkpoint: after Flush, every line given to Process is fully
+	// reflected in out and in the Sections.
 	Flush(out io.Writer) error
+}
+
+// Drainer is implemented by a Processor that holds output back beyond
+// Flush, keeping it in its Sections (the scorer's events that wait for
+// their parent process): a checkpoint saves it, and the processor takes
+// it up again after a restart. Drain writes all of it to out; the service
+// calls it when the input ends, and before stopping without a state
+// directory to keep it in.
+type Drainer interface {
+	Drain(out io.Writer) error
 }
 
 // Stateful is implemented by a Processor with state to keep across
@@ -272,7 +283,7 @@ func (r *runner) loop(ctx context.Context) error {
 		select {
 		case <-done:
 			r.log.Info("stopping", "reason", ctx.Err())
-			return r.checkpoint(true)
+			return r.stop()
 		default:
 		}
 		line, err := r.src.Next(ctx, 0)
@@ -297,9 +308,15 @@ func (r *runner) loop(ctx context.Context) error {
 			}
 			r.pos, r.dirty, r.moved = line.Pos, true, true
 		case errors.Is(err, follow.ErrIdle):
-		case ctx.Err() != nil && errors.Is(err, ctx.Err()), errors.Is(err, io.EOF):
+		case errors.Is(err, io.EOF):
 			r.log.Info("stopping", "reason", err)
+			if err := r.drain(); err != nil {
+				return err
+			}
 			return r.checkpoint(true)
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			r.log.Info("stopping", "reason", err)
+			return r.stop()
 		default:
 			r.notice(err)
 			r.pos, r.moved = line.Pos, true
@@ -353,6 +370,30 @@ func (r *runner) notice(err error) {
 		}
 	}
 	r.log.Warn("input", "reason", reason, "err", err)
+}
+
+// stop ends a run before the input's end: what the processor holds is
+// saved in the final checkpoint, or written out without a state directory.
+func (r *runner) stop() error {
+	if r.store == nil {
+		if err := r.drain(); err != nil {
+			return err
+		}
+	}
+	return r.checkpoint(true)
+}
+
+// drain makes a Drainer write everything it holds.
+func (r *runner) drain() error {
+	d, ok := r.p.(Drainer)
+	if !ok {
+		return nil
+	}
+	if err := d.Drain(r.out); err != nil {
+		return fmt.Errorf("service: drain: %w", err)
+	}
+	r.dirty = true
+	return nil
 }
 
 // flush makes everything given to the processor reach Out.

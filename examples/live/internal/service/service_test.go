@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,5 +334,93 @@ func TestStatusAndMetrics(t *testing.T) {
 	}
 	if !strings.Contains(status.String(), "lines 50 (") {
 		t.Errorf("status lines:\n%s", status.String())
+	}
+}
+
+// holder is a Drainer: it holds every line until Drain, keeping the held
+// lines in its Sections.
+type holder struct {
+	held   []string
+	drains int
+	taken  atomic.Int32 // lines processed, for the test's goroutine
+}
+
+func (h *holder) Process(line []byte, out io.Writer) error {
+	h.held = append(h.held, string(line))
+	h.taken.Add(1)
+	return nil
+}
+
+func (h *holder) Flush(io.Writer) error { return nil }
+
+func (h *holder) Drain(out io.Writer) error {
+	h.drains++
+	for _, l := range h.held {
+		io.WriteString(out, l+"\n")
+	}
+	h.held = nil
+	return nil
+}
+
+func (h *holder) Sections() []state.Section {
+	return []state.Section{state.BytesSection("held", []byte(strings.Join(h.held, "\n")))}
+}
+
+func (h *holder) Restore(cp *state.Checkpoint) error {
+	b, err := cp.Bytes("held")
+	if err == nil && len(b) > 0 {
+		h.held = strings.Split(string(b), "\n")
+	}
+	return err
+}
+
+// TestDrainer: what a Drainer holds is written at the end of the input,
+// and at a stop without a state directory; a stop with one saves it in
+// the checkpoint, and the next run takes it up again.
+func TestDrainer(t *testing.T) {
+	in := "a\nb\nc\n"
+	var out bytes.Buffer
+	h := &holder{}
+	if err := Run(context.Background(), Config{In: strings.NewReader(in), Out: &out}, h); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != in || h.drains != 1 {
+		t.Errorf("at the end of the input: %q written, %d drains", out.String(), h.drains)
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tetragon.log")
+	os.WriteFile(path, []byte(in), 0o600)
+	for _, st := range []string{"", filepath.Join(dir, "state")} {
+		out.Reset()
+		h := &holder{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- Run(ctx, Config{Follow: path, Out: &out, StateDir: st, CheckpointEvery: time.Hour}, h) }()
+		for deadline := time.Now().Add(30 * time.Second); h.taken.Load() < 3; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the lines were not processed")
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if st == "" {
+			if out.String() != in {
+				t.Errorf("stopped without state: %q written", out.String())
+			}
+			continue
+		}
+		if out.Len() != 0 {
+			t.Errorf("stopped with state: %q written, want the lines kept in the checkpoint", out.String())
+		}
+		h2 := &holder{}
+		if err := Run(context.Background(), Config{In: strings.NewReader("d\n"), Out: &out, StateDir: st}, h2); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != in+"d\n" {
+			t.Errorf("after the restart: %q written", out.String())
+		}
 	}
 }

@@ -29,8 +29,10 @@ type Exporter struct {
 	t    testing.TB
 	path string
 	f    *os.File
-	// Compress gzips the backups after a rotation.
-	Compress bool
+	// Compress gzips the backups after a rotation, at CompressLevel
+	// (0: gzip's default, as lumberjack compresses).
+	Compress      bool
+	CompressLevel int
 	// MaxBackups removes the oldest backups beyond this many (0: none).
 	MaxBackups int
 	// Append opens the file with O_APPEND, as lumberjack does for a file
@@ -119,6 +121,19 @@ func (e *Exporter) Rotate() {
 	}()
 }
 
+// Remove removes the file at the path and goes on in a new file: a
+// rotation whose backup is deleted at once (to free space).
+func (e *Exporter) Remove() {
+	if e.f != nil {
+		e.f.Close()
+		e.f = nil
+	}
+	if err := os.Remove(e.path); err != nil {
+		e.t.Error(err)
+	}
+	e.open()
+}
+
 // Truncate truncates the file at the path, as an operator's `: > file`
 // would, while the writer keeps its descriptor.
 func (e *Exporter) Truncate() {
@@ -163,15 +178,16 @@ func (e *Exporter) millOnce() {
 			continue
 		}
 		if e.Compress && !strings.HasSuffix(b.name, ".gz") {
-			if err := gzipFile(p); err != nil {
+			if err := gzipFile(p, e.CompressLevel); err != nil {
 				e.t.Error(err)
 			}
 		}
 	}
 }
 
-// gzipFile is lumberjack's compressLogFile.
-func gzipFile(src string) error {
+// gzipFile is lumberjack's compressLogFile, at a compression level (0:
+// the default).
+func gzipFile(src string, level int) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -182,7 +198,13 @@ func gzipFile(src string) error {
 	if err != nil {
 		return err
 	}
-	zw := gzip.NewWriter(out)
+	if level == 0 {
+		level = gzip.DefaultCompression
+	}
+	zw, err := gzip.NewWriterLevel(out, level)
+	if err != nil {
+		return err
+	}
 	if _, err := io.Copy(zw, in); err != nil {
 		return err
 	}

@@ -1,4 +1,15 @@
-package tetraparse
+// Package pygzip reads gzip files as Python 3.11's gzip module does, which
+// accepts more than compress/gzip: zero padding after a member, an empty
+// file, an unchecked header CRC, names and comments of any length. The
+// reference pipeline opens ".gz" inputs with gzip.open, and Tetragon's
+// rotated export backups are gzip files; the corpus builder (package
+// tetraparse) and the live service's follower read them through this one
+// reader, so both accept the same files.
+//
+//	z := pygzip.NewReader(f)
+//	defer z.Close()
+//	data, err := io.ReadAll(z) // errors name the member and its offset
+package pygzip
 
 import (
 	"bufio"
@@ -11,9 +22,8 @@ import (
 	"io"
 )
 
-// gzipReader reads a gzip file as Python 3.11's gzip module does (the
-// reference opens ".gz" inputs with gzip.open), which accepts more than
-// compress/gzip:
+// Reader reads a gzip file as Python 3.11's gzip module does, which
+// accepts more than compress/gzip:
 //
 //   - zero bytes after a member are padding and skipped (gzip -t accepts
 //     them too); any other byte after a member must start another member;
@@ -25,7 +35,7 @@ import (
 // its CRC-32 and length (mod 2^32) must match, and a stream that ends
 // inside a member is an error. Memory is bounded: the flate window and a
 // read buffer.
-type gzipReader struct {
+type Reader struct {
 	src     byteCounter
 	br      *bufio.Reader
 	fr      io.ReadCloser // the current member's data; nil between members
@@ -49,22 +59,27 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func newGzipReader(r io.Reader) *gzipReader {
-	z := &gzipReader{src: byteCounter{r: r}}
+// NewReader returns a Reader of the gzip file r. Nothing is read until
+// the first Read: an empty r is an empty stream. Errors wrap
+// compress/gzip's ErrHeader and ErrChecksum, or io.ErrUnexpectedEOF for a
+// file that ends inside a member, and name the member and its offset;
+// they are sticky.
+func NewReader(r io.Reader) *Reader {
+	z := &Reader{src: byteCounter{r: r}}
 	z.br = bufio.NewReaderSize(&z.src, 64<<10)
 	return z
 }
 
 // offset returns the offset in the file of the next unread byte.
-func (z *gzipReader) offset() int64 { return z.src.n - int64(z.br.Buffered()) }
+func (z *Reader) offset() int64 { return z.src.n - int64(z.br.Buffered()) }
 
 // fail records a sticky error naming the member and its offset.
-func (z *gzipReader) fail(err error) error {
+func (z *Reader) fail(err error) error {
 	z.err = fmt.Errorf("gzip member %d (at byte %d): %w", z.members, z.start, err)
 	return z.err
 }
 
-func (z *gzipReader) Read(p []byte) (int, error) {
+func (z *Reader) Read(p []byte) (int, error) {
 	for {
 		if z.err != nil {
 			return 0, z.err
@@ -112,7 +127,7 @@ const (
 
 // header reads a member header as Python's _read_gzip_header does; more
 // is false at the end of the file.
-func (z *gzipReader) header() (more bool, err error) {
+func (z *Reader) header() (more bool, err error) {
 	z.members++
 	z.start = z.offset()
 	var magic [2]byte
@@ -172,7 +187,7 @@ func (z *gzipReader) header() (more bool, err error) {
 }
 
 // trailer checks a member's CRC-32 and length, then skips zero padding.
-func (z *gzipReader) trailer() error {
+func (z *Reader) trailer() error {
 	var t [8]byte
 	if _, err := io.ReadFull(z.br, t[:]); err != nil {
 		return truncated(err)
@@ -206,7 +221,7 @@ func truncated(err error) error {
 }
 
 // Close releases the flate reader. Errors were reported by Read.
-func (z *gzipReader) Close() error {
+func (z *Reader) Close() error {
 	if z.fr != nil {
 		z.fr.Close()
 	}
