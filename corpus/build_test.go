@@ -585,6 +585,16 @@ func writeSampleDir(t *testing.T) string {
 	return dir
 }
 
+// sampleFile returns the path of the sample's i-th file in rotation order
+// (0 the oldest backup), whose name holds its rotation time.
+func sampleFile(t *testing.T, dir string, i int) string {
+	t.Helper()
+	files, err := tetraparse.Inputs(dir)
+	require.NoError(t, err)
+	require.Greater(t, len(files), i)
+	return files[i]
+}
+
 // TestPolicyFile builds with a policy file and a key file, and checks
 // that a leak found by the post-write assertions fails the build and
 // leaves nothing behind.
@@ -686,7 +696,7 @@ func TestDeterministic(t *testing.T) {
 func TestNullTimes(t *testing.T) {
 	t.Parallel()
 	dir := writeSampleDir(t)
-	path := filepath.Join(dir, "tetragon-00002.json")
+	path := sampleFile(t, dir, 1) // the second backup
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.SplitAfter(string(data), "\n")
@@ -826,7 +836,7 @@ func TestParseErrors(t *testing.T) {
 	require.Equal(t, 1, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	for _, err := range Parse(ctx, p, []string{writeSampleDir(t) + "/tetragon.json"}, nil) {
+	for _, err := range Parse(ctx, p, []string{writeSampleDir(t) + "/tetragon.log"}, nil) {
 		require.True(t, errors.Is(err, context.Canceled), "%v", err)
 		break
 	}

@@ -133,7 +133,7 @@ func TestZeroPaddedGzip(t *testing.T) {
 func TestSkipBadFiles(t *testing.T) {
 	t.Parallel()
 	dir := writeSampleDir(t)
-	good := readString(t, filepath.Join(dir, "tetragon-00001.json"))
+	good := readString(t, sampleFile(t, dir, 0))
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte(good))
@@ -203,7 +203,7 @@ func TestFailureClass(t *testing.T) {
 func TestLineTooLong(t *testing.T) {
 	t.Parallel()
 	dir := writeSampleDir(t)
-	path := filepath.Join(dir, "tetragon-00002.json")
+	path := sampleFile(t, dir, 1)
 	lines := strings.SplitAfter(readString(t, path), "\n")
 	long := `{"process_exec":{"process":{"binary":"` + strings.Repeat("A", 1<<16) + `"}}}` + "\n"
 	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines[:10], "")+long+strings.Join(lines[10:], "")), 0o644))
@@ -213,7 +213,7 @@ func TestLineTooLong(t *testing.T) {
 	assert.Equal(t, int64(1), num(t, st, "parser", "all", "errors_line_too_long"))
 	assert.Equal(t, int64(1), num(t, st, "accounting", "lines_errors"))
 	assert.Equal(t, float64(4096), st["config"].(map[string]any)["max_line_bytes"])
-	assert.Contains(t, st["line_errors"].(map[string]any)["examples"].([]any)[0], "tetragon-00002.json:11: ")
+	assert.Contains(t, st["line_errors"].(map[string]any)["examples"].([]any)[0], filepath.Base(path)+":11: ")
 	checkAccounting(t, out)
 }
 
