@@ -235,17 +235,23 @@ func (v *Verifier) refresh() {
 	v.words = newMatcher(matchWord)
 	v.unscanned = 0
 	for _, o := range v.aliases.Renamed() {
-		k := matchKey(o)
-		if len(k) < v.pol.minScan || containsWord(voc, k) {
-			v.unscanned++
-			continue
+		scanned := false
+		for _, k := range matchKeys(o) {
+			if len(k) >= v.pol.minScan && !containsWord(voc, k) {
+				v.words.add(k, o, false)
+				scanned = true
+			}
 		}
-		v.words.add(k, o, false)
+		if !scanned {
+			v.unscanned++
+		}
 	}
 	v.forbid = newMatcher(matchSubstring)
 	listed := append(slices.Clone(v.pol.forbidden), v.extra...)
 	for _, f := range listed {
-		v.forbid.add(matchKey(f), f, false)
+		for _, k := range matchKeys(f) {
+			v.forbid.add(k, f, false)
+		}
 	}
 	// The base64 spellings of listed values, except those the released
 	// vocabulary holds anyway (they would fail every release). A short
@@ -266,7 +272,9 @@ func (v *Verifier) refresh() {
 	}
 	v.pathm = newMatcher(matchPath)
 	for _, p := range v.paths {
-		v.pathm.add(matchKey(p), p, false)
+		for _, k := range matchKeys(p) {
+			v.pathm.add(k, p, false)
+		}
 	}
 	clear(v.ok)
 }
@@ -489,22 +497,52 @@ func (v *Verifier) checkValues(name string, col stringArray, n int, basename boo
 }
 
 // scan looks for forbidden values, rewritten path prefixes, alias
-// originals (when words is true) and patterns in s and in the base64
-// decodings of its substrings. Decoding runs on s as it is: a case change
+// originals (when words is true) and patterns in s, in its
+// percent-decoded view (see resetDecoded) and in the base64 decodings of
+// their substrings. Decoding runs on the text as it is: a case change
 // would garble base64 (the forbidden matcher also holds the base64
 // spellings of listed values, in any case).
 func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64, bad bool) {
-	if check, pattern, b64, bad = v.scanText(v.fold.reset(s), s, !v.fold.ascii, words); bad {
+	if check, pattern, b64, bad = v.scanViews(s, false, words); bad {
 		return check, pattern, b64, true
 	}
 	v.raw = append(v.raw[:0], s...)
-	v.b64.each(v.raw, func(d []byte) bool {
-		ds := unsafe.String(unsafe.SliceData(d), len(d))
-		k := v.fold.keyBytes(d)
-		check, pattern, _, bad = v.scanText(k, ds, !v.fold.ascii, words)
-		return bad
-	})
+	n := len(v.raw)
+	if _, d, ok := v.fold.resetDecoded(s); ok {
+		v.raw = append(v.raw, d...)
+	}
+	for _, text := range [2][]byte{v.raw[:n], v.raw[n:]} {
+		v.b64.each(text, func(d []byte) bool {
+			check, pattern, _, bad = v.scanViews(unsafe.String(unsafe.SliceData(d), len(d)), true, words)
+			return bad
+		})
+		if bad {
+			break
+		}
+	}
 	return check, pattern, bad, bad
+}
+
+// scanViews runs scanText over s and, if it has one, over its
+// percent-decoded view. decoded says that s is a base64 decoding (bytes,
+// see keyBytes).
+func (v *Verifier) scanViews(s string, decoded, words bool) (Check, string, bool, bool) {
+	var key []byte
+	if decoded {
+		key = v.fold.keyBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
+	} else {
+		key = v.fold.reset(s)
+	}
+	if check, pattern, b64, bad := v.scanText(key, s, !v.fold.ascii, words); bad {
+		return check, pattern, b64, true
+	}
+	if strings.IndexByte(s, '%') < 0 {
+		return "", "", false, false
+	}
+	if key, d, ok := v.fold.resetDecoded(s); ok {
+		return v.scanText(key, d, true, words)
+	}
+	return "", "", false, false
 }
 
 // scanText runs the matchers over key, the matching form of raw, and the
