@@ -100,17 +100,19 @@ type Policy struct {
 	// Sweep replaces, in order, every occurrence of each From with its To
 	// in every string column but the exec ids, matching on the normalized
 	// form (so case, decomposed accents, compatibility and lookalike
-	// characters do not hide a From). Every From is also a forbidden
-	// value.
+	// characters, and percent-encoding, do not hide a From). Every From
+	// is also a forbidden value.
 	Sweep []Replacement `json:"sweep"`
 	// Forbidden lists values that must not appear, in their normalized
 	// form, as a substring of the normalized form of any released string,
-	// raw, inside a base64-decodable substring, or base64-encoded in any
-	// letter case (user, host and project names, addresses, …). At least
+	// raw, percent-decoded, inside a base64-decodable substring, or
+	// base64-encoded in any letter case (user, host and project names,
+	// addresses, …). At least
 	// MinForbiddenLength bytes each, normalized.
 	Forbidden []string `json:"forbidden"`
-	// Patterns are regular expressions no released string may match, raw
-	// or base64-decoded; text that is not ASCII is also matched in its
+	// Patterns are regular expressions no released string may match, raw,
+	// percent-decoded or base64-decoded; text that is not ASCII is also
+	// matched in its
 	// normalized form, which is case-folded (write patterns with (?i) to
 	// have them catch every spelling).
 	Patterns []Pattern `json:"patterns"`

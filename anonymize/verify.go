@@ -40,7 +40,8 @@ const memoLimit = 1 << 16
 //   - drop, or unclassified under unknown_columns "drop": the column must
 //     be absent (CheckDroppedColumn).
 //
-// The scan looks, in the value and in every base64 decoding of its
+// The scan looks, in the value, in its percent-decoded form (when it
+// holds an escape such as %73) and in every base64 decoding of their
 // substrings, for a forbidden value or a rewritten path prefix
 // (CheckForbidden), an original of a renamed basename as a word
 // (CheckAliasOriginal), all compared in their normalized forms (see the
