@@ -142,13 +142,16 @@ type folder struct {
 	seg        []byte
 	fold       cases.Caser
 	iter       norm.Iter
+	pct        *percentView // made by the first text with an escape
+}
 
-	// The percent-decoded view (decodePercent): two buffers used in
-	// turn by the rounds, pw the last one written, and for each decoded
-	// byte the bytes of the text that produced it.
-	pdec         [2][]byte
-	pstart, pend [2][]int32
-	pw           int
+// percentView holds the percent-decoded view of a text (decodePercent):
+// two buffers the rounds use in turn, w the last one written, and for
+// each decoded byte the bytes of the text that produced it.
+type percentView struct {
+	dec        [2][]byte
+	start, end [2][]int32
+	w          int
 }
 
 // foldCaser is shared: a folding Caser is stateless and safe for
@@ -416,21 +419,25 @@ func hasEscape(s string) bool {
 
 // decodePercent returns the percent-decoded form of s (up to
 // maxPercentRounds rounds, each decoding every valid escape of the
-// previous one) and whether it differs from s. pstart[k] and pend[k] then
-// delimit the bytes of s that produced byte k of the result. The result
-// is valid until the next call.
+// previous one) and whether it differs from s. With w = f.pct.w,
+// f.pct.start[w][k] and f.pct.end[w][k] then delimit the bytes of s that
+// produced byte k of the result. The result is valid until the next call.
 func (f *folder) decodePercent(s string) (string, bool) {
 	if !hasEscape(s) {
 		return s, false
 	}
+	if f.pct == nil {
+		f.pct = &percentView{}
+	}
+	pv := f.pct
 	src := s
 	for round := range maxPercentRounds {
 		if round > 0 && !hasEscape(src) {
 			break
 		}
 		w := round & 1
-		dst, ps, pe := f.pdec[w][:0], f.pstart[w][:0], f.pend[w][:0]
-		prevS, prevE := f.pstart[w^1], f.pend[w^1]
+		dst, ps, pe := pv.dec[w][:0], pv.start[w][:0], pv.end[w][:0]
+		prevS, prevE := pv.start[w^1], pv.end[w^1]
 		for i := 0; i < len(src); {
 			c, e := src[i], i+1
 			if b, ok := escapeAt(src, i); ok {
@@ -444,8 +451,8 @@ func (f *folder) decodePercent(s string) (string, bool) {
 			}
 			i = e
 		}
-		f.pdec[w], f.pstart[w], f.pend[w] = dst, ps, pe
-		f.pw = w
+		pv.dec[w], pv.start[w], pv.end[w] = dst, ps, pe
+		pv.w = w
 		src = unsafe.String(unsafe.SliceData(dst), len(dst))
 	}
 	return src, true
@@ -461,7 +468,7 @@ func (f *folder) resetDecoded(s string) (key []byte, decoded string, ok bool) {
 	if !ok {
 		return nil, "", false
 	}
-	ps, pe := f.pstart[f.pw], f.pend[f.pw]
+	ps, pe := f.pct.start[f.pct.w], f.pct.end[f.pct.w]
 	key = f.reset(d)
 	if f.ascii {
 		f.start = append(f.start[:0], ps...)
@@ -492,15 +499,16 @@ func (f *folder) view(s string, decoded bool) (key []byte, ok bool) {
 	return key, ok
 }
 
-// matchKeys returns the matching forms of a value a matcher looks for:
-// its own and, when it holds a valid escape, its decoded view's (a path
-// prefix or a basename that was written percent-encoded is found however
-// a released text spells it).
-func matchKeys(s string) []string {
-	f := newFolder()
-	keys := []string{string(f.reset(s))}
-	if k, _, ok := f.resetDecoded(s); ok && string(k) != keys[0] {
-		keys = append(keys, string(k))
+// appendKeys appends to dst the matching forms of a value a matcher
+// looks for: its own and, when it holds a valid escape, its decoded
+// view's (a path prefix or a basename that was written percent-encoded is
+// found however a released text spells it).
+func (f *folder) appendKeys(dst []string, s string) []string {
+	dst = append(dst, string(f.reset(s)))
+	if strings.IndexByte(s, '%') >= 0 {
+		if k, _, ok := f.resetDecoded(s); ok && string(k) != dst[len(dst)-1] {
+			dst = append(dst, string(k))
+		}
 	}
-	return keys
+	return dst
 }

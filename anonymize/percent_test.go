@@ -197,7 +197,7 @@ func TestDecodePercent(t *testing.T) {
 	d, ok := f.decodePercent(s)
 	require.True(t, ok)
 	require.Equal(t, "/xsy/ü", d)
-	ps, pe := f.pstart[f.pw], f.pend[f.pw]
+	ps, pe := f.pct.start[f.pct.w], f.pct.end[f.pct.w]
 	var from []string
 	for k := range len(d) {
 		from = append(from, s[ps[k]:pe[k]])
@@ -245,7 +245,7 @@ func FuzzDecodePercent(f *testing.F) {
 		}
 		// Every decoded byte comes from a span of s, in order, and a
 		// byte that is not an escape stands for itself.
-		ps, pe := fo.pstart[fo.pw], fo.pend[fo.pw]
+		ps, pe := fo.pct.start[fo.pct.w], fo.pct.end[fo.pct.w]
 		prev := 0
 		for k := range len(d) {
 			a, e := int(ps[k]), int(pe[k])

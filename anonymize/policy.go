@@ -708,10 +708,12 @@ func (c *compiledPolicy) rewriteCwdView(f *folder, s string, decoded bool, rewri
 // rewritten path prefix.
 func keeps(repl, match string) bool {
 	rk := matchKey(repl)
-	for _, k := range matchKeys(match) {
-		if strings.Contains(rk, k) {
-			return true
-		}
+	if strings.Contains(rk, matchKey(match)) {
+		return true
 	}
-	return false
+	if strings.IndexByte(match, '%') < 0 {
+		return false
+	}
+	k, _, ok := newFolder().resetDecoded(match)
+	return ok && strings.Contains(rk, string(k))
 }

@@ -235,9 +235,11 @@ func (v *Verifier) refresh() {
 	voc := innocent.String()
 	v.words = newMatcher(matchWord)
 	v.unscanned = 0
+	var keys []string
 	for _, o := range v.aliases.Renamed() {
 		scanned := false
-		for _, k := range matchKeys(o) {
+		keys = v.fold.appendKeys(keys[:0], o)
+		for _, k := range keys {
 			if len(k) >= v.pol.minScan && !containsWord(voc, k) {
 				v.words.add(k, o, false)
 				scanned = true
@@ -250,7 +252,8 @@ func (v *Verifier) refresh() {
 	v.forbid = newMatcher(matchSubstring)
 	listed := append(slices.Clone(v.pol.forbidden), v.extra...)
 	for _, f := range listed {
-		for _, k := range matchKeys(f) {
+		keys = v.fold.appendKeys(keys[:0], f)
+		for _, k := range keys {
 			v.forbid.add(k, f, false)
 		}
 	}
@@ -273,7 +276,8 @@ func (v *Verifier) refresh() {
 	}
 	v.pathm = newMatcher(matchPath)
 	for _, p := range v.paths {
-		for _, k := range matchKeys(p) {
+		keys = v.fold.appendKeys(keys[:0], p)
+		for _, k := range keys {
 			v.pathm.add(k, p, false)
 		}
 	}
@@ -509,8 +513,10 @@ func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64,
 	}
 	v.raw = append(v.raw[:0], s...)
 	n := len(v.raw)
-	if _, d, ok := v.fold.resetDecoded(s); ok {
-		v.raw = append(v.raw, d...)
+	if strings.IndexByte(s, '%') >= 0 {
+		if d, ok := v.fold.decodePercent(s); ok {
+			v.raw = append(v.raw, d...)
+		}
 	}
 	for _, text := range [2][]byte{v.raw[:n], v.raw[n:]} {
 		v.b64.each(text, func(d []byte) bool {
@@ -525,11 +531,11 @@ func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64,
 }
 
 // scanViews runs scanText over s and, if it has one, over its
-// percent-decoded view. decoded says that s is a base64 decoding (bytes,
+// percent-decoded view. fromB64 says that s is a base64 decoding (bytes,
 // see keyBytes).
-func (v *Verifier) scanViews(s string, decoded, words bool) (Check, string, bool, bool) {
+func (v *Verifier) scanViews(s string, fromB64, words bool) (Check, string, bool, bool) {
 	var key []byte
-	if decoded {
+	if fromB64 {
 		key = v.fold.keyBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
 	} else {
 		key = v.fold.reset(s)
