@@ -46,7 +46,6 @@ var benchInput = sync.OnceValues(func() ([]arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer enc.Release()
 	var set []arrow.RecordBatch
 	for _, r := range raw {
 		out, err := enc.Encode(r)

@@ -2,6 +2,10 @@
 // corpus leaves the building only if nothing in it names a person, a host,
 // a project or an address.
 //
+//	p, _ := anonymize.New(anonymize.DefaultPolicy(), anonymize.WithKey(key))  // key: the HMAC secret
+//	for _, rec := range encoded { p.Observe(rec) }   // every basename, before aliases are numbered
+//	out, err := p.Apply(rec)                         // the released batch; a *LeakError stops the release
+//
 // It is the dataset card's "Anonymization of the release" as a library,
 // driven by a Policy (plain data, strict versioned JSON) instead of edited
 // code, so that teams building corpora from their own hosts get the same
@@ -195,7 +199,28 @@
 // A file that fails is a *LeakError naming the file and the line, CSV
 // column or JSON key; the release must not be published.
 //
-// # Performance
+// # Parity
+//
+// The f_* features are computed by package encode from the raw values
+// before anonymization, and this package never touches a non-string
+// column, so a model sees the same features in an anonymized corpus as in
+// a research build. The released strings follow the card's scheme
+// (custom_tool_NNN in the lexical order of the originals, exec_ and the
+// first 16 bytes of an HMAC-SHA256 in hex); reproducing a release's own
+// values needs its alias map and its key.
+//
+// # Concurrency and ownership
+//
+// A Pipeline carries state across batches (alias map, exec-id cache,
+// forbidden path prefixes) and is not safe for concurrent use; use one per
+// corpus. A Verifier is not safe for concurrent use either; its clones
+// (Verifier.Clone) are safe side by side. A Policy is plain data that a
+// Pipeline or Verifier reads while it runs: do not change one (its slices
+// included) meanwhile. Apply's result is the caller's to Release; the input
+// batch is not released, and non-string columns of the result are the
+// input's arrays. An AliasMap a Pipeline hands out is a copy.
+//
+// # Cost
 //
 // Every transformation is memoized per distinct value (and exec-id HMACs
 // per distinct id), consecutive equal values skip even the memo, and a
@@ -204,4 +229,13 @@
 // two-byte-indexed multi-value matcher instead of one search per
 // forbidden value. BenchmarkApply reports rows/s on a million encoded
 // rows.
+//
+// # Format
+//
+// A policy's JSON form is strict and versioned (versions 1 and 2 are
+// read; testdata/policy.default.json is DefaultPolicy written out).
+// alias_map.json holds {"format": "tetrahids.alias_map", "version": N,
+// "aliases": {original: alias, …}} and, when entries were redacted,
+// "redacted": {digest: alias, …}; encoding/json writes the keys sorted,
+// so the file is reproducible byte for byte.
 package anonymize

@@ -51,7 +51,8 @@ var (
 // the offending field ("cwd_rules[2].pattern"), empty when the problem is
 // about the document as a whole.
 type PolicyError struct {
-	Field   string
+	Field string
+	// Problem says what is wrong with it, such as "unknown field".
 	Problem string
 	// Err is the underlying error (a JSON or regexp error), if any.
 	Err error
@@ -81,6 +82,7 @@ func (e *PolicyError) Unwrap() []error {
 // ColumnError reports a column of a batch the pipeline cannot process.
 // Err is ErrUnclassifiedColumn, ErrColumnType or ErrMissingColumn.
 type ColumnError struct {
+	// Column is the column's name.
 	Column string
 	// Type is the Arrow type of the column, empty when it is missing.
 	Type string
@@ -145,7 +147,8 @@ type LeakError struct {
 	Column string
 	// Row is the 0-based row within the checked batch (-1 for a
 	// column-level failure such as CheckDroppedColumn, and for files).
-	Row   int
+	Row int
+	// Check is the assertion that failed, such as CheckExecID.
 	Check Check
 	// Pattern is the forbidden value, the original basename, or the name of
 	// the pattern that matched; for CheckExecID, CheckAliasClosure and

@@ -54,7 +54,6 @@ func encoded() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer enc.Release()
 	for raw, err := range p.Records(strings.NewReader(events), "example.json") {
 		if err != nil {
 			return nil, err

@@ -191,10 +191,7 @@ func TestVerifyFileDefinitions(t *testing.T) {
 
 // TestVerifyFileSharedLabels: the shared labels file is clean.
 func TestVerifyFileSharedLabels(t *testing.T) {
-	dir := goldentest.SharedTestdata()
-	if dir == "" {
-		t.Skip("../shared not present")
-	}
+	dir := goldentest.Parity().Testdata // the labels file, whole in either
 	data, err := os.ReadFile(filepath.Join(dir, "tetragon", "sample-small.labels.csv"))
 	require.NoError(t, err)
 	v, err := NewVerifier(leakPolicy(), nil, nil)

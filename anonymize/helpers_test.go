@@ -108,7 +108,6 @@ func encodedInputFrom(t testing.TB, batch int, useShared bool) []arrow.RecordBat
 	}
 	enc, err := encode.New(schema.Default(), g)
 	require.NoError(t, err)
-	defer enc.Release()
 	var out []arrow.RecordBatch
 	for _, r := range raw {
 		rec, err := enc.Encode(r)

@@ -918,7 +918,7 @@ func (p *Pipeline) derivedColumn(c *colPlan, pl *plan, rec arrow.RecordBatch, n 
 				if actions[i] == "" {
 					// The token's action would be made up; the batch does
 					// not fit the definitions (WithDefinitions).
-					return nil, fmt.Errorf("anonymize: column %q row %d: null or a code outside the schema %s vocabulary: %w", colAction, i, p.opts.defs.SchemaVersion, ErrColumnType)
+					return nil, fmt.Errorf("anonymize: column %q row %d: null or a code outside the schema %s vocabulary: %w", colAction, i, p.opts.defs.SchemaVersion(), ErrColumnType)
 				}
 				p.buf = p.tokens.AppendToken(p.buf[:0], actions[i], procs[i], parents[i], paths[i], ips[i], ports[i])
 			} else {

@@ -176,6 +176,8 @@ type Rule struct {
 
 // Replacement is one sweep entry.
 type Replacement struct {
+	// From is the string to replace wherever it occurs, To what replaces
+	// it.
 	From string `json:"from"`
 	To   string `json:"to"`
 }
@@ -183,6 +185,8 @@ type Replacement struct {
 // Pattern is a named regular expression the released strings must not
 // match.
 type Pattern struct {
+	// Name identifies the pattern in a LeakError, Regex is the expression
+	// (Go's RE2 syntax).
 	Name  string `json:"name"`
 	Regex string `json:"regex"`
 }

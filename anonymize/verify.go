@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/tetrahids/tetrahids/encode"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
@@ -125,14 +126,13 @@ func newVerifier(pol *compiledPolicy, aliases *AliasMap, defs *schema.Definition
 		sweepMemo: map[string]string{}, fold: newFolder(), defsDoc: defs.Document()}
 	v.actions = actionLabels(defs)
 	var words []string
-	for _, c := range defs.Encoded.Columns {
-		if c.Categorical != nil {
-			for _, code := range c.Categorical.Codes {
-				words = append(words, code.Label)
-			}
+	for _, c := range defs.Columns() {
+		for _, code := range c.Codes() {
+			words = append(words, code.Label)
 		}
 	}
-	words = append(words, defs.Tables.Token.Unknown, defs.Tables.Token.None, "exec", pol.prefix)
+	token := &schemadoc.Of(defs).Tables.Token
+	words = append(words, token.Unknown, token.None, "exec", pol.prefix)
 	for _, r := range pol.src.CwdRules {
 		words = append(words, r.Replacement)
 	}
@@ -149,12 +149,12 @@ func newVerifier(pol *compiledPolicy, aliases *AliasMap, defs *schema.Definition
 // actionLabels returns the action-family label of every code.
 func actionLabels(defs *schema.Definitions) []string {
 	c, err := defs.Column(colAction)
-	if err != nil || c.Categorical == nil {
+	if err != nil {
 		return nil
 	}
-	out := make([]string, len(c.Categorical.Codes))
-	for i, code := range c.Categorical.Codes {
-		out[i] = code.Label
+	var out []string
+	for _, code := range c.Codes() {
+		out = append(out, code.Label)
 	}
 	return out
 }

@@ -5,14 +5,18 @@
 // columns ([IForest]). They are the floor other detectors are compared
 // against, and a live service can score with them as they are.
 //
-//	tr, _ := baseline.NewNgramTrainer()
-//	for _, rec := range trainBatches { tr.AddRecord(rec, isAttack) } // event-time order
-//	m, _ := tr.Fit()
-//	sc := m.NewScorer()                                        // per-process context
-//	score := sc.Score(procExecID, token)                       // higher = more anomalous
-//	threshold, _ := m.ScoreQuantile(0.999)                     // benign training tail
+//	m, _ := baseline.LoadNgram(f)          // a fitted model file (examples/baseline writes one)
+//	sc := m.NewScorer()                    // per-process context: s := sc.Score(procExecID, token)
+//	limit, _ := m.ScoreQuantile(0.999)     // alert when s exceeds the benign training tail
 //
 // # The n-gram
+//
+// Fitting takes the encoded training split, its batches in event-time
+// order:
+//
+//	tr, _ := baseline.NewNgramTrainer()
+//	for _, rec := range trainBatches { tr.AddRecord(rec, isAttack) } // only benign rows are fitted on
+//	m, _ := tr.Fit()
 //
 // [Ngram] is the reference's NgramScorer (ryypow/dendroaspis,
 // src/core/v0_2_baselines/ngram_scorer.py): the sequence of a process
@@ -49,6 +53,17 @@
 // by reservoir sampling while batches stream past, so its memory does not
 // grow with the training split.
 //
+// # Alert thresholds
+//
+// A fitted model stores quantiles of its scores of the benign training
+// events (by default the levels of [DefaultQuantileLevels], from the
+// median to the 0.99999 quantile), computed as numpy's default quantile
+// of the float32 scores: a score above the 0.999 quantile is rarer than
+// one benign training event in a thousand. The n-gram scores every
+// training event in its sequence; the IsolationForest scores a uniform
+// sample of at most 100,000 benign training rows (all of them when there
+// are fewer).
+//
 // # Parity
 //
 // The n-gram reproduces the reference exactly: testdata/golden (derived
@@ -74,18 +89,22 @@
 // ±0.01). Over 40 seeds each the means are 0.7285 and 0.7269 here against
 // 0.7284 and 0.7280.
 //
-// # Alert thresholds
+// # Concurrency and ownership
 //
-// A fitted model stores quantiles of its scores of the benign training
-// events (by default the levels of [DefaultQuantileLevels], from the
-// median to the 0.99999 quantile), computed as numpy's default quantile
-// of the float32 scores: a score above the 0.999 quantile is rarer than
-// one benign training event in a thousand. The n-gram scores every
-// training event in its sequence; the IsolationForest scores a uniform
-// sample of at most 100,000 benign training rows (all of them when there
-// are fewer).
+// Fitted models are immutable and safe for concurrent use; trainers and
+// n-gram scorers are not (use one per goroutine). A slice of scores a
+// scorer appends to is the caller's.
 //
-// # Files
+// # Cost
+//
+// Scoring an n-gram event costs a lookup of its process (skipped when it
+// continues the previous event's process) and of its token; the model is
+// an automaton over contexts, so a trigram or bigram seen in training
+// costs a short search among its context's successors and no further
+// lookup. An IsolationForest event costs 200 tree walks of depth 8, four
+// at a time. BENCHMARKS.md has the measured rates.
+//
+// # Format
 //
 // [Ngram.WriteTo] and [IForest.WriteTo] save a model in a versioned,
 // checksummed binary format (see [FormatVersion]); [Load] reads either
@@ -94,15 +113,4 @@
 // [Ngram.ID]. Loading never trusts the input: a file that is not one, of
 // another version, truncated, damaged or inconsistent gives a
 // [*FormatError] naming the byte offset and wrapping a sentinel error.
-//
-// # Concurrency and cost
-//
-// Fitted models are immutable and safe for concurrent use; trainers and
-// n-gram scorers are not (use one per goroutine). Scoring an n-gram event
-// costs a lookup of its process (skipped when it continues the previous
-// event's process) and of its token; the model is an automaton over
-// contexts, so a trigram or bigram seen in training costs a short search
-// among its context's successors and no further lookup. An
-// IsolationForest event costs 200 tree walks of depth 8, four at a time.
-// BENCHMARKS.md has the measured rates.
 package baseline

@@ -45,11 +45,15 @@ var (
 type FormatError struct {
 	// Offset is the position in the input, in bytes from its start.
 	Offset int64
-	Err    error
+	// Err is one of the sentinel errors above, possibly wrapped with
+	// details.
+	Err error
 }
 
+// Error names the problem and its byte offset.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("%v (at byte %d)", e.Err, e.Offset)
 }
 
+// Unwrap returns Err, for errors.Is with the sentinel errors.
 func (e *FormatError) Unwrap() error { return e.Err }

@@ -165,6 +165,8 @@ func (f *IForest) WriteTo(w io.Writer) (int64, error) {
 	return writeFile(w, modelMagic, f.Kind(), f.encode())
 }
 
+// String describes the model in one line: its features, tree count,
+// sample size and seed.
 func (f *IForest) String() string {
 	return fmt.Sprintf("iforest(%v, %d trees, %d rows each, seed %d)", f.fs, f.trees, f.psi, f.seed)
 }

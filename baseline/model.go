@@ -77,6 +77,8 @@ type Model interface {
 // n-gram's per-process context) expects the batches of one stream in
 // order.
 type RecordScorer interface {
+	// ScoreRecord appends the scores of rec's rows to dst[:0]; it fails
+	// when rec lacks a column the model reads.
 	ScoreRecord(dst []float32, rec arrow.RecordBatch) ([]float32, error)
 }
 

@@ -362,6 +362,8 @@ func (m *Ngram) code(token string) int32 {
 	return int32(len(m.vocab))
 }
 
+// String describes the model in one line: its smoothing, vocabulary and
+// n-gram counts.
 func (m *Ngram) String() string {
 	return fmt.Sprintf("ngram(n=3, alpha=%v, backoff=%v, vocabulary %d, %d bigrams, %d trigrams)",
 		m.alpha, m.backoff, len(m.vocab), len(m.biKeys), len(m.triKeys))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tetrahids/tetrahids/anonymize"
 	"github.com/tetrahids/tetrahids/encode"
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
@@ -28,17 +30,36 @@ type Result struct {
 	Lines      int64         // input lines read
 	InputBytes int64         // input size on disk
 	OutBytes   int64         // output size on disk
-	Elapsed    time.Duration
-	Anonymized bool
-	LineageOut string // the lineage graph's file (absolute), or ""
+	Elapsed    time.Duration // the build's wall-clock time
+	Anonymized bool          // whether the shards were anonymized
+	LineageOut string        // the lineage graph's file (absolute), or ""
 	// PrivateAliasMap is the full alias map's file (absolute), or "".
 	PrivateAliasMap string
 }
 
+// String says in one line what was written, and how fast: "wrote
+// /data/corpus (train 5,000 rows in 1 shard, test 1,000 rows in 1 shard;
+// anonymized, 0.3 MB) from 6,000 lines (2.1 MB) in 1.2 s: 5,000 events/s,
+// 1.8 MB/s".
+func (r *Result) String() string {
+	var parts []string
+	for _, s := range r.Splits {
+		parts = append(parts, fmt.Sprintf("%s %s in %s", s.Name, numfmt.Count(s.Rows, "row", "rows"), numfmt.Count(int64(len(s.Shards)), "shard", "shards")))
+	}
+	anon := "anonymized"
+	if !r.Anonymized {
+		anon = "NOT anonymized"
+	}
+	sec := r.Elapsed.Seconds()
+	return fmt.Sprintf("wrote %s (%s; %s, %.1f MB) from %s (%.1f MB) in %.1f s: %s events/s, %.1f MB/s",
+		r.Out, strings.Join(parts, ", "), anon, float64(r.OutBytes)/1e6, numfmt.Count(r.Lines, "line", "lines"), float64(r.InputBytes)/1e6,
+		sec, numfmt.Group(int64(float64(r.Lines)/sec)), float64(r.InputBytes)/1e6/sec)
+}
+
 // SplitResult is one split's output.
 type SplitResult struct {
-	Name   string
-	Rows   int64
+	Name   string   // SplitTrain or SplitTest
+	Rows   int64    // rows written
 	Shards []string // absolute paths, in order
 }
 
@@ -154,15 +175,30 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 	case !p.cfg.Sample && len(p.sets) == 0:
 		return nil, configErr("In", "no inputs: name In, or TrainIn and TestIn, or set Sample")
 	}
-	// Out may have changed since NewPlan.
+	// Out may have changed since NewPlan (and again while waiting for
+	// its lock).
+	if _, err := checkOut(p.cfg); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p.out), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := lockOut(ctx, p.out, p.cfg.WaitForLock, p.cfg.warn)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+	if err := cleanStale(p.out, p.cfg.warn); err != nil {
+		return nil, err
+	}
+	p.cfg.hookStep(stepLocked)
 	if _, err := checkOut(p.cfg); err != nil {
 		return nil, err
 	}
 	b := &builder{Plan: p, sets: p.sets, meter: newMeter(p.cfg.OnProgress, p.cfg.ProgressInterval),
 		parserStats: map[string]tetraparse.Stats{}, start: time.Now()}
 	defer b.meter.end()
-	var err error
-	if b.tmp, err = prepareOut(p.out); err != nil {
+	if b.tmp, err = makeTempOut(p.out); err != nil {
 		return nil, err
 	}
 	committed := false
@@ -206,7 +242,7 @@ func (p *Plan) Build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res := b.result()
-	if err := commitOut(b.tmp, p.out); err != nil {
+	if err := commitOut(b.tmp, p.out, &p.cfg); err != nil {
 		return nil, fmt.Errorf("moving the corpus into place: %w", err)
 	}
 	committed = true
@@ -260,10 +296,11 @@ func (b *builder) lineError(e *tetraparse.LineError) {
 
 // run performs the passes and writes every output file into b.tmp.
 func (b *builder) run(ctx context.Context) error {
-	for _, dir := range []string{b.work, filepath.Join(b.tmp, "reproduction")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(b.work, 0o700); err != nil { // raw rows: the owner's only
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(b.tmp, "reproduction"), 0o755); err != nil {
+		return err
 	}
 	b.spillBudget = newSpillBudget(b.cfg.SpillMemory)
 	p, err := b.newParser(nil)
@@ -279,6 +316,9 @@ func (b *builder) run(ctx context.Context) error {
 	}
 	b.graph = lineage.New()
 	if err := b.timed("parse", func() error { return b.parseAll(ctx) }); err != nil {
+		return err
+	}
+	if err := b.checkParsed(); err != nil {
 		return err
 	}
 
@@ -551,7 +591,6 @@ func (b *builder) encodeSplit(ctx context.Context, s *splitState, pc *meterCount
 	if err != nil {
 		return err
 	}
-	defer enc.Release()
 	err = pipeline(ctx, func(ctx context.Context, emit func(arrow.RecordBatch) error) error {
 		return s.raw.Drain(ctx, b.mem, emit)
 	}, func(raw arrow.RecordBatch) (arrow.RecordBatch, error) {

@@ -94,9 +94,9 @@ type cardSplit struct {
 
 func newCard(defs *schema.Definitions, set *labels.Set, names ...string) *Card {
 	c := &Card{defs: defs, set: set, tool: defaultTool, labelCols: true, shardRows: defaultShardRows, rowGroupRows: defaultRowGroupRows}
-	for _, col := range defs.Encoded.Columns {
-		if col.Hash != nil && col.Hash.Capacity > 0 {
-			c.hashCols = append(c.hashCols, hashCol{col.Name, col.Hash.Capacity})
+	for _, col := range defs.Columns() {
+		if h, ok := col.Hash(); ok && h.Capacity > 0 {
+			c.hashCols = append(c.hashCols, hashCol{col.Name(), h.Capacity})
 		}
 	}
 	for _, n := range names {
@@ -345,6 +345,7 @@ type CardInfo struct {
 	Built     time.Time // when the build started
 	Inputs    string    // what was read, in a phrase ("train: 3 files (1.2 MB); …")
 	SplitRule string    // how rows were split into train and test, in a sentence
+	Selection string    // which events were the target, in a sentence or two (optional)
 	// Filters says which input lines became rows and which were dropped,
 	// one sentence each, for README.md's provenance. It must not name
 	// people or hosts (an anonymized build's card is checked for leaks).
@@ -359,8 +360,11 @@ func (c *Card) WriteMarkdown(w io.Writer, m CardInfo) error {
 	b.WriteString("# Datacard\n\n")
 	fmt.Fprintf(&b, "Built by %s on %s from %s. ", c.toolText(), m.Built.UTC().Format(time.RFC3339), m.Inputs)
 	fmt.Fprintf(&b, "Feature schema %s (release %s), parser %s: `reproduction/feature_definitions.json` maps every code to its label.\n\n",
-		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+		d.SchemaVersion(), d.CorpusRelease(), d.ParserVersion())
 	c.writeStatus(&b)
+	if m.Selection != "" {
+		b.WriteString(m.Selection + "\n\n")
+	}
 	c.writeTables(&b, m)
 	_, err := io.WriteString(w, b.String())
 	return err

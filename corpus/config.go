@@ -13,14 +13,23 @@ import (
 // cannot use with a *ConfigError before anything is written.
 type Config struct {
 	// Out is the output directory (required by Build). It is written as a
-	// temporary sibling and renamed into place when the build has
+	// temporary sibling and swapped into place when the build has
 	// succeeded; an existing Out is replaced only if it is empty or a
-	// corpus built by this package (otherwise ErrNotCorpus).
+	// corpus built by this package (otherwise ErrNotCorpus), and never if
+	// it is a mount point (ErrMountPoint). One build at a time writes an
+	// Out: see WaitForLock.
 	Out string
+	// WaitForLock makes Build wait while another build (of any process)
+	// holds Out's lock, instead of failing at once with ErrLocked.
+	WaitForLock bool
 
-	// In names Tetragon JSON export: files (.json, .json.gz) or
-	// directories of rotated files (see tetraparse.Inputs). Rows whose
-	// event_time is before Cut are train, the others test.
+	// In names Tetragon JSON export: files (any name; .gz ones are
+	// gunzipped) or directories, whose Tetragon export files
+	// (*.log, *.json, *.jsonl, rotated or .gz) are read in rotation order
+	// and whose other entries are skipped with a warning (see
+	// tetraparse.ExpandInputs). No input may be inside Out
+	// (ErrInputInsideOut). Rows whose event_time is before Cut are train,
+	// the others test.
 	In []string
 	// TrainIn and TestIn name inputs that are already split, instead of
 	// In; every row stays in its split.
@@ -56,8 +65,22 @@ type Config struct {
 	NoLabelColumns bool
 
 	// TargetInums are the PID-namespace inums to keep; empty keeps every
-	// non-host PID namespace.
+	// non-host PID namespace (the reference's filter).
 	TargetInums []uint64
+	// Select, when not empty, picks the target events by selectors
+	// instead of TargetInums: pod namespace, pod name, pod labels,
+	// container id or PID-namespace inum (tetraparse.Selector,
+	// tetraparse.ParseSelector); an event is kept when any selector
+	// matches it. stats.json counts the events each selector took.
+	Select []tetraparse.Selector
+	// KeepWithoutNamespace keeps events that carry no PID-namespace inum,
+	// which the reference drops: Tetragon writes namespaces only when it
+	// runs with process namespaces enabled, and on Kubernetes writes pod
+	// metadata instead. Host and container events cannot be told apart
+	// for such events, so use it with pod or container selectors
+	// (Select). Their rows encode as the reference would have encoded
+	// them; stats.json and the datacard count them.
+	KeepWithoutNamespace bool
 	// SentinelsFile names a CSV of sentinel windows to drop
 	// (start_ts,end_ts,label; bounds inclusive). Empty: none.
 	SentinelsFile string
@@ -66,6 +89,23 @@ type Config struct {
 	// Schema is an embedded schema version ("1.1", "1.0") or the path of
 	// a feature_definitions.json. Empty: schema.DefaultVersion.
 	Schema string
+	// MaxLineBytes bounds an input line's length (0: 16 MiB,
+	// tetraparse.DefaultMaxLineBytes; negative: no limit, so memory grows
+	// with the longest line). A longer line is skipped unread and counted
+	// as an error, so an endless line or a gzip bomb costs no more memory
+	// than the limit.
+	MaxLineBytes int
+	// SkipBadFiles goes on past an input file that cannot be opened or
+	// read to the end (missing, unreadable, a corrupt or truncated gzip
+	// stream), keeping the rows read before the failure; stats.json lists
+	// it under failed_files. By default such a file fails the build,
+	// which names it.
+	SkipBadFiles bool
+	// AllowEmpty builds a corpus even when the inputs yield no rows
+	// (ErrNoRows) or are mostly lines that are not Tetragon events
+	// (ErrMostlyUnreadable), both refused by default since they point to
+	// a wrong input or a wrong selection.
+	AllowEmpty bool
 	// Order is the row order: tetraparse.FileOrder (the zero value; input
 	// order, the reference's) or tetraparse.TimeOrder (a global sort by
 	// event time).
@@ -149,11 +189,20 @@ type Config struct {
 	OnProgress func(Progress)
 	// ProgressInterval is the time between reports (0: one second).
 	ProgressInterval time.Duration
-	// OnWarning, when set, receives warnings about the configuration
-	// that do not stop the build (an HMAC key readable by others, an
-	// empty policy, overlapping labels windows), one sentence each.
-	// When nil they are logged with log/slog's default logger.
+	// OnWarning, when set, receives warnings that do not stop the build
+	// (an HMAC key readable by others, an empty policy, overlapping labels
+	// windows, directory entries that are not export files, skipped bad
+	// files, an empty split, what an interrupted earlier build left beside
+	// Out), one sentence each, on the goroutine that called Build. When
+	// nil they are logged with log/slog's default logger.
 	OnWarning func(msg string)
+
+	// hook, when set (by this package's tests), is called at each named
+	// step of the commit; see hookStep.
+	hook func(step string)
+	// noExchange makes the commit use the two-rename fallback even where
+	// an atomic exchange is available (for tests).
+	noExchange bool
 }
 
 // Defaults of the zero Config.

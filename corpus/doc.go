@@ -89,26 +89,6 @@
 // merged by this package yet: a partitioned runner keeps one graph per
 // host and observes every partition in one pipeline.
 //
-// # Parity
-//
-// The shards equal the reference pipeline's output cell for cell (the
-// tests build the shared golden inputs through Build and compare every
-// column of every row); the encoding itself is package encode's.
-//
-// # Output format
-//
-// Shards are named <split>-00000-of-0000N.parquet (the Hugging Face layout),
-// at most Config.ShardRows rows each, in row groups of Config.RowGroupRows:
-// Parquet format 2.6 (event_time stays TIMESTAMP(NANOS, UTC)), version-1
-// data pages, snappy, dictionary encoding except for the nearly unique
-// int64 and timestamp columns, statistics, and the Arrow schema in the
-// file metadata, with the schema version as a plain key-value entry
-// (tetrahids.schema_version). An empty split still gets one shard with the
-// schema. stats.json and the cards leave out of an anonymized build what
-// could name people or hosts (input paths, the node name, sentinel labels,
-// the content of unreadable lines, the policy file's name and where the
-// full alias map went).
-//
 // # The dataset card
 //
 // README.md is what the Hugging Face Hub shows for a dataset repository.
@@ -128,12 +108,42 @@
 // licence; and a citation to fill in. An anonymized build checks both
 // cards, as written, like every other released file (VerifyFiles).
 //
-// # Concurrency and cost
+// # Parity
+//
+// The shards equal the reference pipeline's output cell for cell (the
+// tests build the shared golden inputs through Build and compare every
+// column of every row); the encoding itself is package encode's.
+//
+// # Concurrency and ownership
 //
 // A Plan is immutable and safe for concurrent use; Build may run it more
-// than once, one build at a time per Out. A build uses every core
-// (Config.Workers) and, with the command's soft memory limit of 1 GiB,
-// about 1 GB of peak RSS for a million events; besides the spilled
-// batches, what grows with the input is the lineage graph (about 50 bytes
-// per process plus its strings).
+// than once, one build at a time per Out. What a Plan hands out (parser
+// configuration, encoders, anonymizers, shard writers, cards) belongs to
+// the caller, one per split or partition, and is not safe for concurrent
+// use unless its documentation says so (a Card takes different splits
+// concurrently). Build locks its output directory while it runs (a second
+// build of the same Out refuses or, with Config.WaitForLock, waits), and
+// Out holds a complete corpus at every instant, the old one or the new.
+//
+// # Cost
+//
+// A build uses every core (Config.Workers) and, with the command's soft
+// memory limit of 1 GiB, about 1 GB of peak RSS for a million events;
+// besides the spilled batches, what grows with the input is the lineage
+// graph (about 50 bytes per process plus its strings). BENCHMARKS.md has
+// the measured rates.
+//
+// # Format
+//
+// Shards are named <split>-00000-of-0000N.parquet (the Hugging Face layout),
+// at most Config.ShardRows rows each, in row groups of Config.RowGroupRows:
+// Parquet format 2.6 (event_time stays TIMESTAMP(NANOS, UTC)), version-1
+// data pages, snappy, dictionary encoding except for the nearly unique
+// int64 and timestamp columns, statistics, and the Arrow schema in the
+// file metadata, with the schema version as a plain key-value entry
+// (tetrahids.schema_version). An empty split still gets one shard with the
+// schema. stats.json and the cards leave out of an anonymized build what
+// could name people or hosts (input paths, the node name, sentinel labels,
+// the content of unreadable lines, the policy file's name and where the
+// full alias map went).
 package corpus

@@ -45,6 +45,30 @@ var (
 	// originals redacted (aliases.leaking_originals "redact"), and no
 	// PrivateAliasMap names where the full map goes.
 	ErrNoPrivateAliasMap = errors.New(`the policy redacts leaking alias-map originals (aliases.leaking_originals "redact"): name a file outside the output directory for the full alias map`)
+	// ErrInputInsideOut: an input is inside Out (or is Out), which the
+	// build replaces: reading a corpus into itself would replace it with
+	// an empty one.
+	ErrInputInsideOut = errors.New("inside the output directory, which the build replaces")
+	// ErrMountPoint: Out is a mount point, which cannot be swapped for
+	// the new corpus (build into a directory inside it instead).
+	ErrMountPoint = errors.New("a mount point cannot be replaced; name a directory inside it")
+	// ErrNoInputFiles: the inputs name only directories without Tetragon
+	// export files.
+	ErrNoInputFiles = errors.New("no Tetragon export files")
+)
+
+// Refusals found while building, returned by Build as they are (wrapped
+// with details), never inside a *ConfigError.
+var (
+	// ErrLocked: another build, in this or another process, holds the
+	// lock of Out (see Config.WaitForLock).
+	ErrLocked = errors.New("another build is writing this output directory")
+	// ErrNoRows: the inputs yielded no rows (see Config.AllowEmpty).
+	ErrNoRows = errors.New("the inputs yield no rows")
+	// ErrMostlyUnreadable: more than half of the non-blank input lines
+	// are not Tetragon events (tetraparse.Stats.MostlyUnreadable; see
+	// Config.AllowEmpty).
+	ErrMostlyUnreadable = errors.New("most input lines are not Tetragon events")
 )
 
 // LeakCheckError reports a value that anonymization's assertions found in

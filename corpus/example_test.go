@@ -117,7 +117,7 @@ func ExamplePlan() {
 			}
 			out.Release()
 		}
-		enc.Release()
+		enc.ForgetBatch()
 		paths, err := w.Close()
 		if err == nil {
 			err = card.AddShards(split, paths)

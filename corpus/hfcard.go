@@ -169,7 +169,7 @@ func toolVersion() string {
 
 // prettyName is the card's title and the front matter's pretty_name.
 func (c *Card) prettyName() string {
-	return "Tetragon host-intrusion-detection corpus (tetrahids, feature schema " + c.defs.SchemaVersion + ")"
+	return "Tetragon host-intrusion-detection corpus (tetrahids, feature schema " + c.defs.SchemaVersion() + ")"
 }
 
 // rows is the number of rows of every split.
@@ -298,7 +298,7 @@ func (c *Card) writeSummary(b *strings.Builder) {
 	fmt.Fprintf(b, "Linux host events recorded by [Tetragon](https://tetragon.io) (eBPF: process executions and exits, and kernel probes on file, memory, credential and network functions), "+
 		"one row per event, encoded into the feature space of the v0.2 Tetragon-native HIDS corpus (feature schema %s, release %s): "+
 		"%s rows (%s) of %d columns.",
-		c.defs.SchemaVersion, c.defs.Release, numfmt.Group(c.rows()), strings.Join(parts, ", "), len(c.columns()))
+		c.defs.SchemaVersion(), c.defs.CorpusRelease(), numfmt.Group(c.rows()), strings.Join(parts, ", "), len(c.columns()))
 	if c.set != nil {
 		fmt.Fprintf(b, " Events are labelled by %d time windows of ATT&CK technique trials (`labels.csv`).", c.set.Len())
 	}
@@ -344,7 +344,7 @@ func (c *Card) writeUse(b *strings.Builder) {
 // cardColumn is one row of the column table.
 type cardColumn struct {
 	name, typ string
-	def       *schema.Column // nil for the label columns
+	def       schema.Column // the zero Column for the label columns
 }
 
 // columns are the columns of the written shards (of the first split that
@@ -385,27 +385,27 @@ func (c *Card) writeColumns(b *strings.Builder) {
 	for _, col := range c.columns() {
 		meaning, codes, special := "", "–", "–"
 		switch d := col.def; {
-		case d != nil:
-			meaning = d.Meaning
-			if d.Categorical != nil {
+		case d.Name() != "":
+			meaning = d.Meaning()
+			if d.Categorical() {
 				var cs []string
-				for _, code := range d.Categorical.Codes {
+				for _, code := range d.Codes() {
 					cs = append(cs, fmt.Sprintf("%d %s", code.Code, code.Label))
 				}
 				codes = strings.Join(cs, ", ")
 				var sp []string
-				if d.Categorical.NullCode != nil {
-					sp = append(sp, fmt.Sprintf("null %d", *d.Categorical.NullCode))
+				if null, ok := d.NullCode(); ok {
+					sp = append(sp, fmt.Sprintf("null %d", null))
 				}
-				if d.Categorical.OOVCode != nil {
-					sp = append(sp, fmt.Sprintf("OOV %d", *d.Categorical.OOVCode))
+				if oov, ok := d.OOVCode(); ok {
+					sp = append(sp, fmt.Sprintf("OOV %d", oov))
 				}
 				if len(sp) > 0 {
 					special = strings.Join(sp, ", ")
 				}
 			}
-			if d.Hash != nil {
-				codes = fmt.Sprintf("%s buckets (%s of the %s)", numfmt.Group(int64(d.Hash.Capacity)), d.Hash.Algorithm, d.Hash.Input)
+			if h, ok := d.Hash(); ok {
+				codes = fmt.Sprintf("%s buckets (%s of the %s)", numfmt.Group(int64(h.Capacity)), h.Algorithm, h.Input)
 			}
 		case col.name == labels.ColIsAttack:
 			meaning = "The event's time falls inside a labels window (see Labels)."
@@ -414,7 +414,7 @@ func (c *Card) writeColumns(b *strings.Builder) {
 			meaning = "The ATT&CK technique (or chain) id of that window."
 			special = "null when benign"
 		}
-		if col.def != nil && col.def.Nullable && special == "–" {
+		if col.def.Nullable() && special == "–" {
 			special = "may be null"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdCell(col.name), mdCell(col.typ), mdCell(meaning), mdCell(codes), mdCell(special))
@@ -428,7 +428,7 @@ func (c *Card) writeProvenance(b *strings.Builder, m CardInfo) {
 	b.WriteString("\n## How it was built\n\n")
 	fmt.Fprintf(b, "- Tool: %s, tetrahids version %s, on %s.\n", c.toolText(), toolVersion(), m.Built.UTC().Format(time.RFC3339))
 	fmt.Fprintf(b, "- Feature schema %s (the reference release %s), parser %s; `reproduction/` holds the definitions and the parser version.\n",
-		d.SchemaVersion, d.Release, d.Raw.ParserVersion)
+		d.SchemaVersion(), d.CorpusRelease(), d.ParserVersion())
 	fmt.Fprintf(b, "- Input: %s.\n", m.Inputs)
 	fmt.Fprintf(b, "- Split: %s\n", m.SplitRule)
 	for _, f := range m.Filters {
@@ -457,28 +457,16 @@ func (c *Card) writeLicense(b *strings.Builder, m CardInfo) {
 	fmt.Fprintf(b, "## Citation\n\nFill in this corpus's own entry before publishing it, and cite the v0.2 Tetragon-native HIDS corpus, whose feature space it reuses, as its card asks.\n\n"+
 		"```bibtex\n@misc{TODO_key,\n  title        = {TODO: title of this corpus},\n  author       = {TODO},\n  year         = {%d},\n  howpublished = {TODO: URL of the dataset},\n"+
 		"  note         = {Built with tetrahids (%s), feature schema %s}\n}\n```\n",
-		m.Built.UTC().Year(), module, c.defs.SchemaVersion)
+		m.Built.UTC().Year(), module, c.defs.SchemaVersion())
 }
 
 // cardFilters says, for README.md, how input lines became rows: the
-// selection, the sentinel windows, the line accounting and the row order.
-// An anonymized build does not list selectors, which may name hosts or
-// workloads.
+// selection (cardSelection: an anonymized build does not record the
+// selectors' values, which may name hosts or workloads), the sentinel
+// windows, the line accounting and the row order.
 func (b *builder) cardFilters() []string {
-	var fs []string
-	var total tetraparse.Stats
-	selection := ""
-	for _, set := range b.sets {
-		st := b.parserStats[set.name]
-		total.Add(&st)
-		selection = st.Selection
-	}
-	switch {
-	case len(b.ParserConfig().Select) > 0 && b.anon != nil:
-		fs = append(fs, "Selection: events chosen by selectors (not listed in an anonymized card: they may name hosts or workloads).")
-	case selection != "":
-		fs = append(fs, "Selection: "+selection+".")
-	}
+	total := b.parsedStats()
+	fs := []string{b.cardSelection(&total)}
 	if len(b.sents) > 0 {
 		fs = append(fs, fmt.Sprintf("Sentinel windows: %d periods (set-up, smoke tests) whose events were dropped.", len(b.sents)))
 	}

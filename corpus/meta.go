@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 	"github.com/tetrahids/tetrahids/labels"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
@@ -28,7 +29,7 @@ func (b *builder) writeMeta(anonReport any) error {
 	repro := filepath.Join(b.tmp, "reproduction")
 	files := map[string][]byte{
 		filepath.Join(repro, "feature_definitions.json"): b.defs.Document(),
-		filepath.Join(repro, "PARSER_VERSION"):           []byte(b.defs.Raw.ParserVersion + "\n"),
+		filepath.Join(repro, "PARSER_VERSION"):           []byte(b.defs.ParserVersion() + "\n"),
 	}
 	if b.anon == nil {
 		files[filepath.Join(repro, "NOT_ANONYMIZED")] = []byte("This corpus was built with -no-anonymize: it holds original basenames, working\n" +
@@ -46,7 +47,8 @@ func (b *builder) writeMeta(anonReport any) error {
 		return err
 	}
 	files[filepath.Join(b.tmp, "stats.json")] = append(js, '\n')
-	info := CardInfo{Built: b.start, Inputs: b.inputsText(), SplitRule: b.rule, Filters: b.cardFilters()}
+	total := b.parsedStats()
+	info := CardInfo{Built: b.start, Inputs: b.inputsText(), SplitRule: b.rule, Selection: b.cardSelection(&total), Filters: b.cardFilters()}
 	for name, write := range map[string]func(io.Writer, CardInfo) error{"datacard.md": b.card.WriteMarkdown, "README.md": b.card.WriteDatasetCard} {
 		var card bytes.Buffer
 		if err := write(&card, info); err != nil {
@@ -70,10 +72,13 @@ func (b *builder) inputsText() string {
 	var parts []string
 	for _, s := range b.sets {
 		if b.anon != nil { // paths may name users and hosts
-			parts = append(parts, fmt.Sprintf("%s: %d files (%.1f MB)", s.name, len(s.files), float64(s.bytes)/1e6))
+			parts = append(parts, fmt.Sprintf("%s: %s (%.1f MB)", s.name, numfmt.Count(int64(len(s.files)), "file", "files"), float64(s.bytes)/1e6))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s: `%s`", s.name, inputLabel(s)))
 		}
+	}
+	if st := b.parsedStats(); st.FilesFailed > 0 {
+		parts = append(parts, numfmt.Count(st.FilesFailed, "file", "files")+" could not be read to the end (skipped; stats.json lists them under failed_files)")
 	}
 	return strings.Join(parts, "; ")
 }
@@ -122,7 +127,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		total.Add(&st)
 	}
 	acc.LinesRead, acc.Blank, acc.Kept = total.LinesRead, total.Blank, total.Kept()
-	acc.Dropped, acc.Errors = total.Dropped(), total.JSONErrors+total.StructureErrors
+	acc.Dropped, acc.Errors = total.Dropped(), total.Errors() // over-long lines included
 	var written int64
 	for _, s := range b.splits {
 		acc.Written[s.name] = s.written
@@ -142,7 +147,7 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 	inputs := map[string]any{}
 	for _, set := range b.sets {
 		if b.anon != nil {
-			inputs[set.name] = map[string]int64{"files": int64(len(set.files)), "bytes": set.bytes}
+			inputs[set.name] = map[string]int64{"files": int64(len(set.files)), "bytes": set.bytes, "skipped_entries": int64(len(set.skipped))}
 			continue
 		}
 		var files []string
@@ -153,6 +158,9 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 			files = append(files, f)
 		}
 		inputs[set.name] = files
+		if len(set.skipped) > 0 {
+			inputs[set.name+"_skipped"] = set.skipped
+		}
 	}
 	ls := b.graph.Stats()
 	lineageDoc := map[string]any{
@@ -225,6 +233,8 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		Accounting    accounting                  `json:"accounting"`
 		Parser        map[string]map[string]int64 `json:"parser"`
 		LineErrors    any                         `json:"line_errors"`
+		Selection     any                         `json:"selection"`
+		FailedFiles   []any                       `json:"failed_files"`
 		Lineage       any                         `json:"lineage"`
 		Encoder       any                         `json:"encoder"`
 		Labels        any                         `json:"labels"`
@@ -235,9 +245,9 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 	}{
 		Tool:          b.cfg.Tool,
 		Built:         b.start.UTC().Format(time.RFC3339),
-		SchemaVersion: b.defs.SchemaVersion,
-		Release:       b.defs.Release,
-		ParserVersion: b.defs.Raw.ParserVersion,
+		SchemaVersion: b.defs.SchemaVersion(),
+		Release:       b.defs.CorpusRelease(),
+		ParserVersion: b.defs.ParserVersion(),
 		Anonymized:    b.anon != nil,
 		Config:        b.configDoc(),
 		Inputs:        inputs,
@@ -247,6 +257,8 @@ func (b *builder) statsDoc(anonReport any) (any, error) {
 		Accounting:    acc,
 		Parser:        parser,
 		LineErrors:    lineErrs,
+		Selection:     b.selectionDoc(&total),
+		FailedFiles:   b.failedFilesDoc(&total),
 		Lineage:       lineageDoc,
 		Encoder:       encoders,
 		Labels:        labelsDoc,
@@ -306,24 +318,40 @@ func (b *builder) configDoc() any {
 		digest = b.digest
 	}
 	return map[string]any{
-		"target_pid_ns_inums": append([]uint64{}, o.TargetInums...),
-		"any_inum":            len(o.TargetInums) == 0,
-		"sentinel_intervals":  sents,
-		"node_name":           nodeName,
-		"schema":              o.Schema,
-		"order":               order,
-		"batch_rows":          o.BatchRows,
-		"spill_compression":   o.SpillCompression,
-		"spill_memory_mib":    o.SpillMemory >> 20,
-		"memory_limit_mib":    memoryLimitMiB(),
-		"shard_rows":          o.ShardRows,
-		"row_group_rows":      o.RowGroupRows,
-		"label_columns":       b.set != nil && !o.NoLabelColumns,
-		"no_anonymize":        o.NoAnonymize,
-		"policy":              policy,
-		"policy_digest":       digest,
-		"sample":              o.Sample,
+		"target_pid_ns_inums":    append([]uint64{}, o.TargetInums...),
+		"any_inum":               len(o.TargetInums) == 0 && len(o.Select) == 0,
+		"keep_without_namespace": o.KeepWithoutNamespace,
+		"max_line_bytes":         maxLineBytes(o.MaxLineBytes),
+		"skip_bad_files":         o.SkipBadFiles,
+		"allow_empty":            o.AllowEmpty,
+		"sentinel_intervals":     sents,
+		"node_name":              nodeName,
+		"schema":                 o.Schema,
+		"order":                  order,
+		"batch_rows":             o.BatchRows,
+		"spill_compression":      o.SpillCompression,
+		"spill_memory_mib":       o.SpillMemory >> 20,
+		"memory_limit_mib":       memoryLimitMiB(),
+		"shard_rows":             o.ShardRows,
+		"row_group_rows":         o.RowGroupRows,
+		"label_columns":          b.set != nil && !o.NoLabelColumns,
+		"no_anonymize":           o.NoAnonymize,
+		"policy":                 policy,
+		"policy_digest":          digest,
+		"sample":                 o.Sample,
 	}
+}
+
+// maxLineBytes is the line limit in force for Config.MaxLineBytes, nil
+// for none.
+func maxLineBytes(n int) any {
+	switch {
+	case n < 0:
+		return nil
+	case n == 0:
+		return tetraparse.DefaultMaxLineBytes
+	}
+	return n
 }
 
 // snakeKeys renders v as JSON with its object keys in snake_case

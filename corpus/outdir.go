@@ -10,15 +10,21 @@ import (
 	"unicode"
 )
 
-// The output directory is built as a temporary sibling of Out and renamed
-// into place only when everything succeeded, so Out is never left half
-// written, and a failed run leaves the previous corpus untouched.
+// The output directory is built as a temporary sibling of Out and swapped
+// into place only when everything succeeded (commit.go), so Out is never
+// left half written, and a failed run leaves the previous corpus
+// untouched.
 
 // checkOut checks Config.Out and returns its absolute path.
 func checkOut(c Config) (string, error) {
 	abs, err := filepath.Abs(c.Out)
 	if err != nil {
 		return "", &ConfigError{Field: "Out", Err: err}
+	}
+	if mp, err := isMountPoint(abs); err != nil {
+		return "", &ConfigError{Field: "Out", Err: err}
+	} else if mp {
+		return "", &ConfigError{Field: "Out", Err: fmt.Errorf("%s: %w", abs, ErrMountPoint)}
 	}
 	if err := checkReplaceable(abs); err != nil {
 		return "", &ConfigError{Field: "Out", Err: err}
@@ -29,23 +35,6 @@ func checkOut(c Config) (string, error) {
 		}
 	}
 	return abs, nil
-}
-
-// prepareOut creates the temporary build directory beside abs.
-func prepareOut(abs string) (tmp string, err error) {
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err = os.MkdirTemp(parent, "."+filepath.Base(abs)+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	return tmp, nil
 }
 
 // checkReplaceable accepts an Out that does not exist, is an empty
@@ -70,7 +59,7 @@ func checkReplaceable(abs string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	for _, p := range []string{"stats.json", "data", filepath.Join("reproduction", "feature_definitions.json")} {
+	for _, p := range corpusMarkers {
 		if _, err := os.Stat(filepath.Join(abs, p)); err != nil {
 			return fmt.Errorf("%s: %w (no %s); refusing to replace it", abs, ErrNotCorpus, p)
 		}
@@ -120,34 +109,6 @@ func releaseLike(abs string) string {
 	}
 }
 
-// commitOut moves the finished temporary directory to abs, replacing a
-// previous corpus there (checked again, since time has passed).
-func commitOut(tmp, abs string) error {
-	if err := checkReplaceable(abs); err != nil {
-		return err
-	}
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-		return os.Rename(tmp, abs)
-	}
-	old, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".old-")
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(old); err != nil { // only the unique name is wanted
-		return err
-	}
-	if err := os.Rename(abs, old); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, abs); err != nil {
-		if e := os.Rename(old, abs); e != nil {
-			return fmt.Errorf("%w (and restoring the previous corpus from %s failed: %v)", err, old, e)
-		}
-		return err
-	}
-	return os.RemoveAll(old)
-}
-
 // checkLineageOut checks Config.LineageOut against the output directory
 // out (absolute) and returns its absolute path. The file must not be
 // inside out, however the path gets there: through .., through a
@@ -162,25 +123,9 @@ func checkLineageOut(path, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Where out's files will be: its lexical path, the path its parent
-	// resolves to (the final rename puts a directory there), and, while
-	// out is a link, the link's target. A Plan without Out has none.
-	var outs []string
-	if out != "" {
-		outs = append(outs, out)
-		if parent, err := resolvePath(filepath.Dir(out)); err == nil {
-			outs = append(outs, filepath.Join(parent, filepath.Base(out)))
-		}
-		if r, err := resolvePath(out); err == nil {
-			outs = append(outs, r)
-		}
-	}
-	for _, o := range outs {
-		for _, p := range []string{abs, resolved} {
-			if within(p, o) {
-				return "", fmt.Errorf("%s: %w", path, ErrInsideOut)
-			}
-		}
+	// A Plan without Out has no output locations.
+	if out != "" && insideOut([]string{abs, resolved}, outLocations(out)) {
+		return "", fmt.Errorf("%s: %w", path, ErrInsideOut)
 	}
 	if fi, err := os.Stat(filepath.Dir(resolved)); err != nil {
 		return "", err
@@ -191,6 +136,52 @@ func checkLineageOut(path, out string) (string, error) {
 		return "", fmt.Errorf("%s is a directory", path)
 	}
 	return abs, nil
+}
+
+// outLocations are the paths where the files of out (absolute) are or
+// will be: its lexical path, the path its parent resolves to (the commit
+// puts a directory there), and, while out is a link, the link's target.
+func outLocations(out string) []string {
+	outs := []string{out}
+	if parent, err := resolvePath(filepath.Dir(out)); err == nil {
+		outs = append(outs, filepath.Join(parent, filepath.Base(out)))
+	}
+	if r, err := resolvePath(out); err == nil {
+		outs = append(outs, r)
+	}
+	return outs
+}
+
+// insideOut reports whether any of paths is inside (or is) any of outs.
+func insideOut(paths, outs []string) bool {
+	for _, o := range outs {
+		for _, p := range paths {
+			if within(p, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkInputsOutside refuses an input inside out (absolute), as named or
+// as its links resolve: a directory argument, or a file it expands to.
+func checkInputsOutside(set inputSet, out string) error {
+	outs := outLocations(out)
+	for _, p := range append(append([]string(nil), set.args...), set.files...) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		resolved, err := resolvePath(p)
+		if err != nil {
+			return err
+		}
+		if insideOut([]string{abs, resolved}, outs) {
+			return fmt.Errorf("%s: %w (%s)", p, ErrInputInsideOut, out)
+		}
+	}
+	return nil
 }
 
 // resolvePath returns p as an absolute path with every symbolic link

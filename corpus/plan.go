@@ -28,6 +28,9 @@ const (
 // splitAll names the input set of Config.In, which the cut splits.
 const splitAll = "all"
 
+// setFields names the Config field of each input set.
+var setFields = map[string]string{splitAll: "In", SplitTrain: "TrainIn", SplitTest: "TestIn"}
+
 // Plan is a checked Config: every field validated, every file a field
 // names read and parsed, the inputs listed, nothing written. Build runs
 // one; its methods hand out the stages configured exactly as Build
@@ -67,8 +70,12 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("In", "use either In (with Cut) or TrainIn/TestIn, not both")
 	case !c.Cut.IsZero() && len(c.TrainIn)+len(c.TestIn) > 0:
 		return nil, configErr("Cut", "Cut splits In; TrainIn/TestIn are already split")
-	case c.Sample && (inputs > 0 || !c.Cut.IsZero() || c.LabelsFile != "" || c.SentinelsFile != "" || len(c.TargetInums) > 0):
-		return nil, configErr("Sample", "the built-in sample has its own inputs, cut and labels: leave In, TrainIn, TestIn, Cut, LabelsFile, SentinelsFile and TargetInums empty")
+	case c.Sample && (inputs > 0 || !c.Cut.IsZero() || c.LabelsFile != "" || c.SentinelsFile != "" || len(c.TargetInums) > 0 || len(c.Select) > 0 || c.KeepWithoutNamespace):
+		return nil, configErr("Sample", "the built-in sample has its own inputs, cut, labels and target: leave In, TrainIn, TestIn, Cut, LabelsFile, SentinelsFile, TargetInums, Select and KeepWithoutNamespace empty")
+	case len(c.Select) > 0 && len(c.TargetInums) > 0:
+		return nil, configErr("Select", "Select replaces TargetInums: name the PID namespaces as selectors (pid-ns=INUM)")
+	case c.KeepWithoutNamespace && len(c.TargetInums) > 0:
+		return nil, configErr("KeepWithoutNamespace", "events without a namespace cannot match TargetInums: pick the target with Select")
 	case c.ShardRows < 0:
 		return nil, configErr("ShardRows", "%d: must not be negative", c.ShardRows)
 	case c.RowGroupRows < 0:
@@ -85,6 +92,15 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, configErr("NoAnonymize", "HMACKeyFile, PolicyFile and PrivateAliasMap configure anonymization, which NoAnonymize skips")
 	case !licenseID.MatchString(c.License):
 		return nil, configErr("License", "%q: want a Hugging Face Hub licence identifier such as cc-by-4.0, cc0-1.0 or other (lower case, no spaces)", c.License)
+	}
+	// Input problems first: they are what a user gets wrong most.
+	if err := p.loadInputs(); err != nil {
+		return nil, err
+	}
+	if len(c.Select) > 0 {
+		if _, err := tetraparse.New(p.ParserConfig()); err != nil {
+			return nil, &ConfigError{Field: "Select", Err: err}
+		}
 	}
 	var err error
 	if p.defs, err = loadSchema(c.Schema); err != nil {
@@ -113,24 +129,6 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, &ConfigError{Field: "Schema", Err: err}
 	}
 	p.rawCols = probe.RawColumns()
-	for _, x := range []struct {
-		field, name string
-		args        []string
-	}{{"In", splitAll, c.In}, {"TrainIn", SplitTrain, c.TrainIn}, {"TestIn", SplitTest, c.TestIn}} {
-		if len(x.args) == 0 {
-			continue
-		}
-		set, err := expandInputs(x.name, x.args)
-		if err != nil {
-			return nil, &ConfigError{Field: x.field, Err: err}
-		}
-		p.sets = append(p.sets, set)
-	}
-	if c.Out != "" {
-		if p.out, err = checkOut(c); err != nil {
-			return nil, err
-		}
-	}
 	if c.LineageOut != "" {
 		if p.lineage, err = checkLineageOut(c.LineageOut, p.out); err != nil {
 			return nil, &ConfigError{Field: "LineageOut", Err: err}
@@ -140,6 +138,40 @@ func NewPlan(cfg Config) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// loadInputs lists the input sets, warns about what their directories
+// hold besides export files, and checks Out and that no input is inside
+// it.
+func (p *Plan) loadInputs() error {
+	c := &p.cfg
+	for _, x := range []struct {
+		name string
+		args []string
+	}{{splitAll, c.In}, {SplitTrain, c.TrainIn}, {SplitTest, c.TestIn}} {
+		if len(x.args) == 0 {
+			continue
+		}
+		set, err := expandInputs(x.name, x.args)
+		if err != nil {
+			return &ConfigError{Field: setFields[x.name], Err: err}
+		}
+		c.warnSkipped(set)
+		p.sets = append(p.sets, set)
+	}
+	if c.Out == "" {
+		return nil
+	}
+	var err error
+	if p.out, err = checkOut(*c); err != nil {
+		return err
+	}
+	for _, set := range p.sets {
+		if err := checkInputsOutside(set, p.out); err != nil {
+			return &ConfigError{Field: setFields[set.name], Err: err}
+		}
+	}
+	return nil
 }
 
 // warn hands a warning to Config.OnWarning, or to slog's default logger.
@@ -286,22 +318,27 @@ func (p *Plan) Definitions() *schema.Definitions { return p.defs }
 func (p *Plan) Labels() *labels.Set { return p.set }
 
 // ParserConfig returns the configuration of the parse stage: the
-// definitions, target inums, sentinel windows, node name, batch size,
-// workers and order of the Config, and only the raw columns the encoder
+// definitions, target (inums or selectors, events without a namespace),
+// sentinel windows, node name, batch size, workers, order, line limit and
+// bad-file rule of the Config, and only the raw columns the encoder
 // reads. The caller may set TempDir, OnRead and OnLineError before
 // tetraparse.New.
 func (p *Plan) ParserConfig() tetraparse.Config {
 	c := &p.cfg
 	return tetraparse.Config{
-		Definitions: p.defs,
-		TargetInums: append([]uint64(nil), c.TargetInums...),
-		Sentinels:   append([]tetraparse.Window(nil), p.sents...),
-		NodeName:    c.NodeName,
-		BatchSize:   c.BatchRows,
-		Workers:     c.Workers,
-		Order:       c.Order,
-		Columns:     append([]string(nil), p.rawCols...),
-		Allocator:   p.mem,
+		Definitions:          p.defs,
+		TargetInums:          append([]uint64(nil), c.TargetInums...),
+		Select:               append([]tetraparse.Selector(nil), c.Select...),
+		KeepWithoutNamespace: c.KeepWithoutNamespace,
+		Sentinels:            append([]tetraparse.Window(nil), p.sents...),
+		NodeName:             c.NodeName,
+		BatchSize:            c.BatchRows,
+		Workers:              c.Workers,
+		Order:                c.Order,
+		Columns:              append([]string(nil), p.rawCols...),
+		Allocator:            p.mem,
+		MaxLineBytes:         c.MaxLineBytes,
+		SkipBadFiles:         c.SkipBadFiles,
 	}
 }
 

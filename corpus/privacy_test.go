@@ -575,10 +575,5 @@ func checkFailedClosed(t *testing.T, err error, dir string) {
 	default:
 		t.Errorf("failed, but not closed on a leak: %v", err)
 	}
-	entries, _ := os.ReadDir(dir)
-	var left []string
-	for _, e := range entries {
-		left = append(left, e.Name())
-	}
-	assert.ElementsMatch(t, []string{"tetragon.json", "labels.csv"}, left, "left behind")
+	assert.ElementsMatch(t, []string{"tetragon.json", "labels.csv"}, filesBeside(t, dir), "left behind")
 }

@@ -1,9 +1,13 @@
 package corpus
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetrahids/tetrahids/internal/numfmt"
 )
 
 // Stage names a stage of Build in a Progress report.
@@ -28,6 +32,7 @@ const (
 // Progress is one report of a running build: how far its current stage
 // has got.
 type Progress struct {
+	// Stage is the stage running, such as StageParse.
 	Stage Stage
 	// Split is the input set a parse or lineage stage works on:
 	// SplitTrain, SplitTest, or "all" (Config.In, split by the cut);
@@ -120,4 +125,35 @@ func (m *meter) report(done bool) {
 	p.Rows, p.Bytes = m.c.rows.Load(), m.c.bytes.Load()
 	p.Elapsed, p.Done = time.Since(m.start), done
 	m.fn(p)
+}
+
+// String renders the report as one line for a terminal or a log: the
+// stage (and input set), the events kept (parse) or rows done, the rate,
+// the elapsed time and, while the stage's total is known and not reached,
+// the ETA, e.g. "parse all    42 events  21 events/s  0.0 MB/s  0:02
+// elapsed  ETA 0:02".
+func (r Progress) String() string {
+	stage := string(r.Stage)
+	if r.Split != "" {
+		stage += " " + r.Split
+	}
+	sec := r.Elapsed.Seconds()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s", stage)
+	frac := -1.0
+	switch rate := numfmt.Group(int64(float64(r.Rows) / sec)); {
+	case r.TotalBytes > 0:
+		fmt.Fprintf(&b, " %s events  %s events/s  %.1f MB/s", numfmt.Group(r.Rows), rate, float64(r.Bytes)/sec/1e6)
+		frac = float64(r.Bytes) / float64(r.TotalBytes)
+	case r.TotalRows > 0:
+		fmt.Fprintf(&b, " %s/%s rows  %s rows/s", numfmt.Group(r.Rows), numfmt.Group(r.TotalRows), rate)
+		frac = float64(r.Rows) / float64(r.TotalRows)
+	default:
+		fmt.Fprintf(&b, " %s rows  %s rows/s", numfmt.Group(r.Rows), rate)
+	}
+	fmt.Fprintf(&b, "  %s elapsed", numfmt.Clock(r.Elapsed))
+	if frac > 0 && frac < 1 && !r.Done {
+		fmt.Fprintf(&b, "  ETA %s", numfmt.Clock(time.Duration(float64(r.Elapsed)*(1-frac)/frac)))
+	}
+	return b.String()
 }

@@ -1,12 +1,10 @@
 package corpus
 
 import (
-	"bufio"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tetrahids/tetrahids/internal/synth"
@@ -56,35 +54,13 @@ func loadSampleParams() (sampleParams, time.Time, error) {
 	return p, cut, nil
 }
 
-// writeSample generates the sample's rotated export set into dir (as
-// examples/synth -rotate does: numbered backups, then the active
-// tetragon.json) and returns the directory.
+// writeSample generates the sample's rotated export set into dir, as
+// examples/synth -rotate does (lumberjack's timestamped backups, then the
+// active tetragon.log): files mode 0600 (Tetragon's default export
+// permission) in a directory the owner's only, like every work file.
 func writeSample(dir string, p sampleParams) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	g := synth.New(synth.Config{Seed: p.Seed, Events: p.Events})
-	files := (p.Events + p.Rotate - 1) / p.Rotate
-	for k := range files {
-		name := fmt.Sprintf("tetragon-%05d.json", k+1)
-		if k == files-1 {
-			name = "tetragon.json"
-		}
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriter(f)
-		for range min(p.Rotate, p.Events-k*p.Rotate) {
-			bw.Write(g.Next())
-		}
-		err = bw.Flush()
-		if e := f.Close(); err == nil {
-			err = e
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return synth.New(synth.Config{Seed: p.Seed, Events: p.Events}).WriteExport(dir, p.Rotate, false, nil)
 }

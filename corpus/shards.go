@@ -171,7 +171,8 @@ func (s *ShardWriter) WriteEmpty(sc *arrow.Schema) error {
 
 // Close finishes the last shard and gives every shard its final name. It
 // returns the final paths, in order (none for a split without rows and
-// without WriteEmpty).
+// without WriteEmpty). The ShardWriter must not be written to afterwards;
+// a second Close returns no paths and no error.
 func (s *ShardWriter) Close() ([]string, error) {
 	if err := s.closeShard(); err != nil {
 		return nil, err

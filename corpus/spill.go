@@ -104,7 +104,7 @@ func (s *spill) Write(rec arrow.RecordBatch) error {
 			s.batches++
 			return nil
 		}
-		f, err := os.Create(s.path)
+		f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600) // raw rows: the owner's only
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,6 @@ func encodeBench(b *testing.B, g *lineage.Graph, raw []arrow.RecordBatch) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer enc.Release()
 	for _, r := range raw {
 		out, err := enc.Encode(r)
 		if err != nil {
@@ -257,7 +256,6 @@ func BenchmarkRecordsPlusEncodeOneLine(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer enc.Release()
 	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
 	if err != nil {
 		b.Fatal(err)

@@ -1,12 +1,14 @@
 // Package encode turns raw parser rows (package tetraparse) into the
-// encoded release table of the tetrahids corpus, bit for bit as the
-// reference pipeline computes it: for a corpus build, batch by batch in
-// Arrow; for a live service, one event at a time into Features.
+// encoded release table of the tetrahids corpus, exactly as the corpus
+// holds it: for a corpus build, batch by batch in Arrow; for a live
+// service, one event at a time into Features a model reads.
 //
 //	enc, _ := encode.New(schema.Default(), graph)         // graph: lineage.Graph, seeded
 //	live, _ := encode.NewLive(parser, enc, "stdin")       // parser: tetraparse.Parser
-//	feats, _ := live.Line(line)                           // one Tetragon line in
-//	model.Score(feats[0].Codes(), feats[0].Floats())      // its features out
+//	feats, _ := live.Line(line)                           // one Tetragon line in, its features out
+//
+// Then model.Score(feats[0].Codes(), feats[0].Floats()), or, for a batch,
+// out, _ := enc.Encode(raw).
 //
 // # Batches and events
 //
@@ -18,17 +20,6 @@
 // that are waiting together, with the same results as one at a time and
 // about half the cost). All three run the same compiled recipes and give
 // the same values for the same rows and graph.
-//
-// What to compute comes from the versioned feature definitions of package
-// schema: every encoded column carries a recipe (lookup, bucket, hash,
-// flag, value, path_sensitivity or passthrough) over a raw column, a
-// measure of one (byte length, list length, Shannon entropy, gzip ratio,
-// basename, dirname, leading path components) or one of the behaviour
-// builder's derived values (action family and object category, path, IP
-// and port categories, basenames, the normalized cwd, the token and
-// parent→child pair, lineage depth/root/flags, per-process time delta and
-// process age). Schema 1.0, 1.1 and later versions run through the same
-// code; only the document differs.
 //
 // # Features
 //
@@ -102,24 +93,22 @@
 // any state changes. The identifier columns copied unchanged from raw
 // share raw's Arrow buffers.
 //
-// # Concurrency and ownership
-//
-// An Encoder carries per-process state from batch to batch and is not
-// safe for concurrent use, nor is a Live. Encode's result belongs to the
-// caller (Release it). Features and the slices Live returns belong to the
-// Encoder or Live and are overwritten by the next call; Features.Clone
-// keeps a copy.
-//
-// # Cost
-//
-// A batch is encoded column by column: every recipe input is read once
-// into a typed vector, coded in a loop that reuses the code of an equal
-// previous row (a process's events come in runs), and written straight
-// into Arrow buffers. A single event through Live costs its decoding, one
-// graph update and lookup, and each recipe once, with no allocation in the
-// steady state: see BENCHMARKS.md (BenchmarkLiveEvent).
-//
 // # Parity
+//
+// The tests compare every column of every row with the reference
+// pipeline's golden rows (0 mismatching cells); see "Lineage: batch and live
+// semantics" for where a live encoding may differ.
+//
+// What to compute comes from the versioned feature definitions of package
+// schema: every encoded column carries a recipe (lookup, bucket, hash,
+// flag, value, path_sensitivity or passthrough) over a raw column, a
+// measure of one (byte length, list length, Shannon entropy, gzip ratio,
+// basename, dirname, leading path components) or one of the behaviour
+// builder's derived values (action family and object category, path, IP
+// and port categories, basenames, the normalized cwd, the token and
+// parent→child pair, lineage depth/root/flags, per-process time delta and
+// process age). Schema 1.0, 1.1 and later versions run through the same
+// code; only the document differs.
 //
 // Hash buckets are BLAKE2b with an 8-byte digest read big-endian modulo
 // the capacity (empty or null input: bucket 0); the gzip ratio uses an
@@ -128,4 +117,25 @@
 // Python's str.lower (internal/pystr); destination IP categories follow
 // Python 3.11's ipaddress (an IPv4-mapped IPv6 address is judged as IPv6,
 // except for "private", which uses its IPv4 address).
+//
+// # Concurrency and ownership
+//
+// An Encoder carries per-process state from batch to batch and is not
+// safe for concurrent use, nor is a Live. Encode's result belongs to the
+// caller (Release it). Features and the slices Live returns belong to the
+// Encoder or Live and are overwritten by the next call; Features.Clone
+// keeps a copy. Between calls an Encoder still views the strings of the
+// last batch it encoded; ForgetBatch lets them go. Close ends a Live.
+//
+// # Cost
+//
+// A single event through Live costs its decoding, one graph update and
+// lookup, and each recipe once, with no allocation in the steady state;
+// a batch costs each recipe input read once per batch. BENCHMARKS.md has
+// the measured rates (BenchmarkLiveEvent, BenchmarkEncode).
+//
+// A batch is encoded column by column: every recipe input is read once
+// into a typed vector, coded in a loop that reuses the code of an equal
+// previous row (a process's events come in runs), and written straight
+// into Arrow buffers.
 package encode

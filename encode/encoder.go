@@ -11,6 +11,7 @@ import (
 	"github.com/tetrahids/tetrahids/internal/parallel"
 	"github.com/tetrahids/tetrahids/internal/pathx"
 	"github.com/tetrahids/tetrahids/internal/pystr"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
 	"github.com/tetrahids/tetrahids/tetraparse"
@@ -22,6 +23,7 @@ var ErrColumn = errors.New("encode: raw batch column")
 
 // Stats are the encoder's counters, the reference builder's batch stats.
 type Stats struct {
+	// Rows counts the rows encoded.
 	Rows int64
 	// LineageFallbackUsed, LineageMissingParent and LineageCycles count
 	// rows with the corresponding lineage flag set.
@@ -85,6 +87,7 @@ func WithHashCacheSize(n int) Option { return func(o *options) { o.hashCache = n
 // order, and an Encoder is not safe for concurrent use.
 type Encoder struct {
 	defs   *schema.Definitions
+	doc    *schemadoc.Document // defs's document model
 	g      *lineage.Graph
 	opts   options
 	tokens *Tokens
@@ -152,22 +155,22 @@ func New(defs *schema.Definitions, g *lineage.Graph, opts ...Option) (*Encoder, 
 	if o.hashCache == 0 {
 		o.hashCache = 1 << 20
 	}
-	e := &Encoder{defs: defs, g: g, opts: o, prev: map[string]*int64{}, cwdCache: map[string]string{}}
+	e := &Encoder{defs: defs, doc: schemadoc.Of(defs), g: g, opts: o, prev: map[string]*int64{}, cwdCache: map[string]string{}}
 	var err error
 	if e.tokens, err = NewTokens(defs); err != nil {
 		return nil, err
 	}
-	t := &defs.Tables
+	t := &e.doc.Tables
 	e.cat = newPathTable(&t.PathCategory.First, t.PathCategory.Rules, t.PathCategory.Empty, t.PathCategory.Default)
 	if e.ip, err = newIPTable(&t.DstIPCategory); err != nil {
 		return nil, err
 	}
 	e.schema = defs.EncodedSchema()
 	e.rawSchema = defs.RawSchema()
-	e.lay = newLayout(defs, e.schema)
+	e.lay = newLayout(e.doc, e.schema)
 	e.inputs = map[string]*rawInput{}
-	for i, c := range defs.Encoded.Columns {
-		p, err := e.compile(&defs.Encoded.Columns[i], e.schema.Field(i).Type)
+	for i, c := range e.doc.Encoded.Columns {
+		p, err := e.compile(&e.doc.Encoded.Columns[i], e.schema.Field(i).Type)
 		if err != nil {
 			return nil, fmt.Errorf("encode: column %s: %w", c.Name, err)
 		}
@@ -245,11 +248,15 @@ func (e *Encoder) Tokens() *Tokens { return e.tokens }
 // Stats returns the counters so far.
 func (e *Encoder) Stats() Stats { return e.stats }
 
-// Release drops the Encoder's references to the last batch it encoded
-// (between calls its scratch still views that batch's strings, which keeps
-// them from the garbage collector). An Encoder holds no Arrow memory of its
-// own; it stays usable after Release.
-func (e *Encoder) Release() {
+// ForgetBatch drops the Encoder's references to the last batch it
+// encoded: between calls its scratch still views that batch's strings,
+// which keeps them from the garbage collector. Call it when an Encoder
+// that lives on will not encode for a while (between splits, say); an
+// Encoder that is about to be dropped needs no call. The Encoder stays
+// usable, with its per-process state and counters. (An Encoder holds no
+// Arrow memory of its own, so unlike Arrow's Release this counts no
+// reference.)
+func (e *Encoder) ForgetBatch() {
 	vecs := e.d.all()
 	for _, ri := range e.inputOrder {
 		ri.arr, ri.col = nil, tetraparse.RowsColumn{}
@@ -509,7 +516,7 @@ func (e *Encoder) bind(raw arrow.RecordBatch) error {
 // normalized cwd, action family and object category, path, address and
 // port categories, token and pair, lineage and time deltas.
 func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
-	t := &e.defs.Tables
+	t := &e.doc.Tables
 	in := &e.derivedIn
 	eventType, execID, binary, cwd := e.get(in.eventType), e.get(in.execID), e.get(in.binary), e.get(in.cwd)
 	kfn, daddr, dport := e.get(in.kfn), e.get(in.daddr), e.get(in.dport)
@@ -685,7 +692,7 @@ func (e *Encoder) derive(lin []lineage.BatchRow, n int) {
 	}
 }
 
-func portCategory(t *schema.PortCategoryTable, port float64) string {
+func portCategory(t *schemadoc.PortCategoryTable, port float64) string {
 	for i := range t.Rules {
 		if t.Rules[i].Matches(port) {
 			return t.Rules[i].Label
@@ -700,7 +707,7 @@ func (e *Encoder) normalizeCwd(c string) string {
 	if v, ok := e.cwdCache[c]; ok {
 		return v
 	}
-	n := &e.defs.Tables.CwdNormalization
+	n := &e.doc.Tables.CwdNormalization
 	v := c
 	if n.Lowercase == "python_str_lower" {
 		v = pystr.Lower(v)

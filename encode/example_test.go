@@ -121,7 +121,7 @@ func ExampleEncoder_RawColumns() {
 	enc, _ := encode.New(nil, nil, encode.WithIncrementalLineage())
 	cols := enc.RawColumns()
 	p, _ := tetraparse.New(tetraparse.Config{Columns: cols})
-	fmt.Printf("the parser builds %d of %d raw columns\n", p.Schema().NumFields(), len(schema.Default().Raw.Columns))
+	fmt.Printf("the parser builds %d of %d raw columns\n", p.Schema().NumFields(), len(schema.Default().RawColumns()))
 	line := `{"process_exec":{"process":{"exec_id":"c2g=","pid":4242,"binary":"/usr/bin/curl","start_time":"2026-04-19T21:48:02Z","ns":{"pid":{"inum":4026533329}}}},"time":"2026-04-19T21:48:02.001Z"}`
 	for raw, err := range p.Records(strings.NewReader(line), "live") {
 		if err != nil {

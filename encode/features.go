@@ -6,7 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/tetrahids/tetrahids/internal/jsonstr"
-	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 )
 
 // Features is one encoded event: the values of the encoded table's
@@ -55,9 +55,9 @@ type layout struct {
 	strs   []int
 }
 
-func newLayout(defs *schema.Definitions, sc *arrow.Schema) *layout {
+func newLayout(doc *schemadoc.Document, sc *arrow.Schema) *layout {
 	l := &layout{index: map[string]int{}}
-	for k, c := range defs.Encoded.Columns {
+	for k, c := range doc.Encoded.Columns {
 		l.names = append(l.names, c.Name)
 		l.index[c.Name] = k
 		t := sc.Field(k).Type.ID()

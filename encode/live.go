@@ -291,7 +291,7 @@ func (l *Live) Stats() tetraparse.Stats { return l.b.Stats() }
 
 // Close returns the Live's Builder to the Parser, adding its counters to
 // the Parser's. Held events are dropped: Flush first to keep them. The
-// Live must not be used afterwards.
+// Live must not be used afterwards; Close may be called again.
 func (l *Live) Close() {
 	l.b.Close()
 	if l.scratch != nil {

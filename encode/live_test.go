@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/internal/synth"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
@@ -96,7 +97,7 @@ func lineageColumns(defs *schema.Definitions) map[string]bool {
 	graph := map[string]bool{"parent_basename": true, "root_basename": true, "root_exec_id": true, "parent_child_pair": true,
 		"token": true, "lineage_depth": true, "lineage_fallback_used": true, "lineage_missing_parent": true, "lineage_cycle": true}
 	out := map[string]bool{}
-	for _, c := range defs.Encoded.Columns {
+	for _, c := range schemadoc.Of(defs).Encoded.Columns {
 		if graph[c.Derive.Input.Derived] {
 			out[c.Name] = true
 		}
@@ -115,7 +116,6 @@ func liveRun(t *testing.T, opts ...LiveOption) (feats []*Features, l *Live) {
 	}
 	enc, err := New(schema.Default(), g)
 	require.NoError(t, err)
-	t.Cleanup(enc.Release)
 	cfg := sharedConfig(t, "tetragon/sample-small.jsonl", 0)
 	cfg.Columns = enc.RawColumns()
 	p, err := tetraparse.New(cfg)
@@ -190,10 +190,10 @@ func TestLiveMatchesBatch(t *testing.T) {
 				incomplete[cause]++
 			}
 			var bad []string
-			for _, c := range defs.Encoded.Columns {
-				if goldenCell(f, c.Name) != goldentest.Format(r.Encoded.Values[c.Name]) {
-					bad = append(bad, c.Name)
-					cols[c.Name]++
+			for _, c := range defs.Columns() {
+				if goldenCell(f, c.Name()) != goldentest.Format(r.Encoded.Values[c.Name()]) {
+					bad = append(bad, c.Name())
+					cols[c.Name()]++
 				}
 			}
 			if len(bad) == 0 {
@@ -209,7 +209,7 @@ func TestLiveMatchesBatch(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("compared %d rows x %d columns with the corpus (graph seeded with %d training rows)", len(feats), len(defs.Encoded.Columns), len(train))
+		t.Logf("compared %d rows x %d columns with the corpus (graph seeded with %d training rows)", len(feats), len(defs.Columns()), len(train))
 		t.Logf("rows whose parent and ancestors were seen before them: %d, of which differ: %d", len(rows)-sum(incomplete), differ[causeNone])
 		for _, c := range []string{causeParent, causeAncestor} {
 			t.Logf("rows for which %s: %d, of which differ: %d", c, incomplete[c], differ[c])
@@ -635,4 +635,25 @@ func TestPipeLinesReachEncoder(t *testing.T) {
 	w.Close()
 	require.NoError(t, <-done)
 	require.EqualValues(t, 5, enc.Stats().Rows)
+}
+
+// TestLiveCloseTwice: Close ends a Live's life and may be called again,
+// as Close does elsewhere in the module.
+func TestLiveCloseTwice(t *testing.T) {
+	enc, err := New(schema.Default(), nil, WithIncrementalLineage())
+	require.NoError(t, err)
+	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
+	require.NoError(t, err)
+	live, err := NewLive(p, enc, "x")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	synth.New(synth.Config{Seed: 1, Events: 20}).WriteTo(&b)
+	for _, line := range bytes.Split(b.Bytes(), []byte("\n")) {
+		_, err := live.Line(line)
+		require.NoError(t, err)
+	}
+	live.Close()
+	live.Close()
+	st := p.Stats()
+	require.EqualValues(t, 21, st.LinesRead, "the Live's counters reach the Parser once")
 }

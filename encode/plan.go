@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/tetrahids/tetrahids/internal/deflate"
 	"github.com/tetrahids/tetrahids/internal/pathx"
-	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/tetraparse"
 )
 
@@ -17,7 +17,7 @@ import (
 // functions of their input, so a run of rows with the same input (a
 // process's consecutive events) is coded once.
 type colPlan struct {
-	col *schema.Column
+	col *schemadoc.Column
 	out arrow.DataType
 	// input returns the batch's input vector.
 	input func() *vec
@@ -106,7 +106,7 @@ func (e *Encoder) scratchVec() *vec {
 }
 
 // compile builds the plan of one encoded column.
-func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error) {
+func (e *Encoder) compile(c *schemadoc.Column, out arrow.DataType) (*colPlan, error) {
 	p := &colPlan{col: c, out: out}
 	dv := c.Derive
 	in, inKind, err := e.compileInput(dv.Input)
@@ -229,7 +229,7 @@ func (e *Encoder) compile(c *schema.Column, out arrow.DataType) (*colPlan, error
 		for _, code := range c.Categorical.Codes {
 			codes[code.Label] = int64(code.Code)
 		}
-		t := &e.defs.Tables.PathSensitivity
+		t := &e.doc.Tables.PathSensitivity
 		// One table per column, for its memo: columns may be coded
 		// concurrently.
 		sens := newPathTable(nil, t.Rules, t.Empty, t.Default)
@@ -286,7 +286,7 @@ func strCodes(in *vec, out []int64, f func(string) int64, null int64) {
 }
 
 // compileInput returns the batch input of a recipe and its kind.
-func (e *Encoder) compileInput(in schema.Input) (func() *vec, kind, error) {
+func (e *Encoder) compileInput(in schemadoc.Input) (func() *vec, kind, error) {
 	raws := func(names ...string) ([]*rawInput, error) {
 		out := make([]*rawInput, len(names))
 		for i, n := range names {
@@ -498,7 +498,7 @@ func firstErr(errs ...error) error {
 }
 
 // measureFn returns the transformation of a measure and its output kind.
-func measureFn(e *Encoder, in schema.Input, k kind) (func(in, out *vec) *vec, kind, error) {
+func measureFn(e *Encoder, in schemadoc.Input, k kind) (func(in, out *vec) *vec, kind, error) {
 	str := func(f func(s string) (string, bool)) (func(in, out *vec) *vec, kind, error) {
 		if k != kindStr {
 			return nil, 0, fmt.Errorf("measure %q of %s input", in.Measure, k)

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 	"github.com/tetrahids/tetrahids/internal/goldentest"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/internal/synth"
 	"github.com/tetrahids/tetrahids/lineage"
 	"github.com/tetrahids/tetrahids/schema"
@@ -77,7 +78,7 @@ func TestCodesWithinVocabulary(t *testing.T) {
 		out, _ := encodeAll(t, defs, nil, raw)
 		for _, rec := range out {
 			require.True(t, rec.Schema().Equal(defs.EncodedSchema()), "schema %s", v)
-			for ci, c := range defs.Encoded.Columns {
+			for ci, c := range schemadoc.Of(defs).Encoded.Columns {
 				limit := -1
 				switch {
 				case c.Categorical != nil:
@@ -120,7 +121,7 @@ func TestNullInputsGiveNullCodes(t *testing.T) {
 	defer raw.Release()
 	out, _ := encodeAll(t, defs, nil, []arrow.RecordBatch{raw})
 	rec := out[0]
-	for ci, c := range defs.Encoded.Columns {
+	for ci, c := range schemadoc.Of(defs).Encoded.Columns {
 		got := goldentest.Cell(rec.Column(ci), 0)
 		switch {
 		case c.Hash != nil:
@@ -194,7 +195,6 @@ func TestIncrementalLineageMatchesBatchModeWhenParentsComeFirst(t *testing.T) {
 	batch, _ := encodeAll(t, schema.Default(), nil, raw)
 	enc, err := New(schema.Default(), lineage.New(), WithIncrementalLineage())
 	require.NoError(t, err)
-	defer enc.Release()
 	var stream []arrow.RecordBatch
 	for _, r := range raw {
 		rec, err := enc.Encode(r)
@@ -215,7 +215,6 @@ func TestMissingColumnIsAnError(t *testing.T) {
 	defer rec.Release()
 	enc, err := New(nil, nil)
 	require.NoError(t, err)
-	defer enc.Release()
 	_, err = enc.Encode(rec)
 	require.Error(t, err)
 }
@@ -263,7 +262,7 @@ func TestArrowMemoryIsReleased(t *testing.T) {
 		r.Release()
 	}
 	require.Equal(t, want, cells(out))
-	enc.Release()
+	enc.ForgetBatch()
 	// No scratch string views the released raw batches any more.
 	vecs := append([]*vec{&enc.d.procBase, &enc.d.cwdNorm, &enc.d.token}, enc.scratch...)
 	for _, ri := range enc.inputOrder {
@@ -299,7 +298,7 @@ func TestRawColumnsAreEnough(t *testing.T) {
 	probe, err := New(nil, nil)
 	require.NoError(t, err)
 	cols := probe.RawColumns()
-	require.Less(t, len(cols), len(schema.Default().Raw.Columns))
+	require.Less(t, len(cols), len(schema.Default().RawColumns()))
 	require.Contains(t, cols, "kp_sock_daddr")  // read by the behaviour builder only
 	require.Contains(t, cols, "parent_exec_id") // read by the lineage graph only
 	full, _ := encodeAll(t, nil, nil, parse(nil))

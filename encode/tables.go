@@ -6,15 +6,15 @@ import (
 	"strings"
 
 	"github.com/tetrahids/tetrahids/internal/pystr"
-	"github.com/tetrahids/tetrahids/schema"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 )
 
 // pathTable matches paths against labelled rules in priority order: the
 // behaviour builder's path category (substring rules, /proc/self/ first)
 // and the feature builder's path sensitivity (prefix rules).
 type pathTable struct {
-	first *schema.PathRule
-	rules []schema.PathRule
+	first *schemadoc.PathRule
+	rules []schemadoc.PathRule
 	// labels are the table's outcomes by index: empty, default, then the
 	// first rule's (when there is one) and the rules' in order.
 	labels []string
@@ -29,7 +29,7 @@ const (
 	pathDefault   = 1 // labels index of a path no rule matches
 )
 
-func newPathTable(first *schema.PathRule, rules []schema.PathRule, empty, deflt string) *pathTable {
+func newPathTable(first *schemadoc.PathRule, rules []schemadoc.PathRule, empty, deflt string) *pathTable {
 	t := &pathTable{first: first, rules: rules, labels: []string{empty, deflt}, memo: map[string]int{}}
 	if first != nil {
 		t.labels = append(t.labels, first.Label)
@@ -76,7 +76,7 @@ func (t *pathTable) match(p string) int {
 	return pathDefault
 }
 
-func matchPath(r *schema.PathRule, p string) bool {
+func matchPath(r *schemadoc.PathRule, p string) bool {
 	for _, s := range r.Contains {
 		if strings.Contains(p, s) {
 			return true
@@ -107,7 +107,7 @@ func procPidDir(p string) bool {
 // ipTable categorizes destination addresses with Python 3.11 ipaddress
 // semantics, driven by the CIDR lists of the schema.
 type ipTable struct {
-	t     *schema.IPCategoryTable
+	t     *schemadoc.IPCategoryTable
 	rules []ipRule
 }
 
@@ -117,7 +117,7 @@ type ipRule struct {
 	mapped string
 }
 
-func newIPTable(t *schema.IPCategoryTable) (*ipTable, error) {
+func newIPTable(t *schemadoc.IPCategoryTable) (*ipTable, error) {
 	it := &ipTable{t: t}
 	for _, r := range t.Rules {
 		ir := ipRule{label: r.Label, mapped: r.IPv4Mapped}

@@ -3,6 +3,7 @@ package encode
 import (
 	"testing"
 
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
@@ -50,7 +51,7 @@ var ipCases = []struct{ in, want string }{
 }
 
 func TestIPCategoryMatchesPython(t *testing.T) {
-	tbl, err := newIPTable(&schema.Default().Tables.DstIPCategory)
+	tbl, err := newIPTable(&schemadoc.Of(schema.Default()).Tables.DstIPCategory)
 	if err != nil {
 		t.Fatal(err)
 	}

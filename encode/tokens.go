@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
@@ -66,15 +67,19 @@ func compileFormat(format string, args []string) ([]segment, error) {
 
 // NewTokens compiles the token formats of defs.
 func NewTokens(defs *schema.Definitions) (*Tokens, error) {
-	t := &Tokens{unknown: defs.Tables.Token.Unknown, none: defs.Tables.Token.None, emptyWhenBothEmpty: defs.Tables.ParentChildPair.EmptyWhenBothEmpty}
-	for _, r := range defs.Tables.Token.Formats {
+	if defs == nil {
+		defs = schema.Default()
+	}
+	tables := &schemadoc.Of(defs).Tables
+	t := &Tokens{unknown: tables.Token.Unknown, none: tables.Token.None, emptyWhenBothEmpty: tables.ParentChildPair.EmptyWhenBothEmpty}
+	for _, r := range tables.Token.Formats {
 		segs, err := compileFormat(r.Format, tokenArgs)
 		if err != nil {
 			return nil, fmt.Errorf("encode: tables.token: %w", err)
 		}
 		t.rules = append(t.rules, tokenRule{action: r.Action, prefix: r.ActionPrefix, segs: segs})
 	}
-	segs, err := compileFormat(defs.Tables.ParentChildPair.Format, []string{"parent", "child"})
+	segs, err := compileFormat(tables.ParentChildPair.Format, []string{"parent", "child"})
 	if err != nil {
 		return nil, fmt.Errorf("encode: tables.parent_child_pair: %w", err)
 	}

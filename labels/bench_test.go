@@ -13,7 +13,7 @@ import (
 // synthetic windows with the same shape (3 s trials, ~20 s apart).
 func benchSet(b *testing.B) *Set {
 	b.Helper()
-	if data, err := os.ReadFile(sampleLabels); err == nil {
+	if data, err := os.ReadFile(sampleLabels()); err == nil {
 		set, err := Load(bytes.NewReader(data))
 		if err != nil {
 			b.Fatal(err)

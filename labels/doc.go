@@ -1,9 +1,73 @@
-// Package labels joins the corpus's ATT&CK trial windows (labels.csv) to
-// events by time, checks chronological train/test splits and tallies the
-// tables the dataset card prints. Its subpackage eval computes the metrics
-// the paper reports (per-event, per-technique and per-window AUROC).
+// Package labels says which events of a corpus are attacks: it joins the
+// ATT&CK trial windows of a labels file (labels.csv) to events by time,
+// checks chronological train/test splits and tallies the tables the
+// dataset card prints. Its subpackage eval computes the metrics the paper
+// reports (per-event, per-technique and per-window AUROC).
 //
-// # The labels file
+//	set, _ := labels.LoadFile("labels.csv")        // validated trial windows
+//	w := set.Find(eventTimeNs)                     // the event's window index, or labels.Benign
+//	out, _ := set.AppendLabels(rec, nil)           // a batch with is_attack and technique_id columns
+//
+// # The labeling rule
+//
+// Labels follow the reference evaluator (label_event_times in
+// src/core/v0_2_baselines/shared.py of ryypow/dendroaspis) exactly: the
+// windows are sorted as (start, end, technique_id) tuples, and an event at
+// time t belongs to the window with the largest start <= t (numpy's
+// searchsorted(side="right") - 1, i.e. bisect_right - 1). The event is an
+// attack iff t < that window's end; its technique is that window's
+// technique_id. Windows are therefore half open, [start, end): t == start is
+// an attack, t == end is not. Consequences worth knowing:
+//
+//   - Of several windows with the same start, the last in sorted order wins:
+//     the one with the largest end, then the largest technique_id (byte
+//     order, which is Python's code-point order for UTF-8). File order does
+//     not matter; only windows identical in all three keys fall back to file
+//     order (the later line wins), and those label events identically.
+//   - In an overlap, events from the later window's start on belong to the
+//     later window. If that window ends first, the events between its end
+//     and the earlier window's end are benign, although the earlier window
+//     covers them: only the latest-starting window is consulted.
+//   - An event without a time (a null event_time) is benign.
+//
+// [Set.Find] labels one time, [Set.Label] and [Set.LabelInto] a slice, and
+// [Set.LabelColumn] and [Set.AppendLabels] an Arrow event_time column or
+// record batch. A result is the index of the window in [Set.Windows], or
+// [Benign].
+//
+// # Splits and tables
+//
+// The corpus is cut chronologically: events with time < cut are train,
+// the rest test, and train is benign-only by construction. [Set.Split]
+// checks that every window starts at or after the cut and returns a
+// [*SplitError] (wrapping [ErrWindowInTrain]) listing the windows that do
+// not. A [Tally] accumulates labeled events, from label results or from
+// labeled Arrow records, and returns or renders the card's tables: events
+// per technique and per tactic, trial counts and the attack rate per split.
+// # Parity
+//
+// The labels are the reference evaluator's for every event, by the rule
+// above; the tests compare them with its labels of the shared sample and
+// with a brute-force transcription of the rule on random windows and
+// times.
+//
+// # Concurrency and ownership
+//
+// A [Set] is immutable and safe for concurrent use; the slices its
+// methods return are the caller's, and a batch AppendLabels returns is the
+// caller's to Release (the input batch is not released). A [Tally] is not
+// safe for concurrent use.
+//
+// # Cost
+//
+// Internally the windows are flattened once into the sorted
+// boundaries of constant-label segments, indexed by fixed-width time
+// buckets: a lookup is a bucket read plus, in the rare bucket that holds a
+// boundary, a binary search (O(log n) at worst), and for sorted or nearly
+// sorted input usually just a comparison against the segment of the
+// previous event.
+//
+// # Format
 //
 // labels.csv has a header and one row per trial window. The columns
 // start_ts, end_ts, technique_id and trial are required; any others
@@ -33,46 +97,4 @@
 // column (an operator's notes). Tactic, technique_name and trial remain
 // free text; a release checks the written file for leaks like every
 // other (package anonymize, Verifier.VerifyFile).
-//
-// # The labeling rule
-//
-// Labels follow the reference evaluator (label_event_times in
-// src/core/v0_2_baselines/shared.py of ryypow/dendroaspis) exactly: the
-// windows are sorted as (start, end, technique_id) tuples, and an event at
-// time t belongs to the window with the largest start <= t (numpy's
-// searchsorted(side="right") - 1, i.e. bisect_right - 1). The event is an
-// attack iff t < that window's end; its technique is that window's
-// technique_id. Windows are therefore half open, [start, end): t == start is
-// an attack, t == end is not. Consequences worth knowing:
-//
-//   - Of several windows with the same start, the last in sorted order wins:
-//     the one with the largest end, then the largest technique_id (byte
-//     order, which is Python's code-point order for UTF-8). File order does
-//     not matter; only windows identical in all three keys fall back to file
-//     order (the later line wins), and those label events identically.
-//   - In an overlap, events from the later window's start on belong to the
-//     later window. If that window ends first, the events between its end
-//     and the earlier window's end are benign, although the earlier window
-//     covers them: only the latest-starting window is consulted.
-//   - An event without a time (a null event_time) is benign.
-//
-// [Set.Find] labels one time, [Set.Label] and [Set.LabelInto] a slice, and
-// [Set.LabelColumn] and [Set.AppendLabels] an Arrow event_time column or
-// record batch. A result is the index of the window in [Set.Windows], or
-// [Benign]. Internally the windows are flattened once into the sorted
-// boundaries of constant-label segments, indexed by fixed-width time
-// buckets: a lookup is a bucket read plus, in the rare bucket that holds a
-// boundary, a binary search (O(log n) at worst), and for sorted or nearly
-// sorted input usually just a comparison against the segment of the
-// previous event.
-//
-// # Splits and tables
-//
-// The corpus is cut chronologically: events with time < cut are train,
-// the rest test, and train is benign-only by construction. [Set.Split]
-// checks that every window starts at or after the cut and returns a
-// [*SplitError] (wrapping [ErrWindowInTrain]) listing the windows that do
-// not. A [Tally] accumulates labeled events, from label results or from
-// labeled Arrow records, and returns or renders the card's tables: events
-// per technique and per tactic, trial counts and the attack rate per split.
 package labels

@@ -8,19 +8,29 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/tetrahids/tetrahids/internal/goldentest"
 )
 
-// The shared sample, relative to this package's directory.
-const (
-	goldenEvents  = "../../shared/golden/sample-small.golden.jsonl.gz"
-	goldenLabeled = "../../shared/golden/sample-small.labeled.csv.gz"
-	sampleLabels  = "../../shared/testdata/tetragon/sample-small.labels.csv"
-)
+// The shared sample: ../shared beside the module, or the committed parity
+// slice (the labels file whole, the golden rows a slice).
+func goldenEvents() string {
+	return filepath.Join(goldentest.Parity().Golden, "sample-small.golden.jsonl.gz")
+}
+
+func goldenLabeled() string {
+	return filepath.Join(goldentest.Parity().Golden, "sample-small.labeled.csv.gz")
+}
+
+func sampleLabels() string {
+	return filepath.Join(goldentest.Parity().Testdata, "tetragon", "sample-small.labels.csv")
+}
 
 func openGz(t *testing.T, path string) *gzip.Reader {
 	t.Helper()
@@ -42,7 +52,7 @@ func openGz(t *testing.T, path string) *gzip.Reader {
 // goldenTimes reads raw.event_time of every golden row (valid false = null).
 func goldenTimes(t *testing.T) (times []int64, valid []bool) {
 	t.Helper()
-	dec := json.NewDecoder(openGz(t, goldenEvents))
+	dec := json.NewDecoder(openGz(t, goldenEvents()))
 	for line := 1; dec.More(); line++ {
 		var row struct {
 			Raw struct {
@@ -50,7 +60,7 @@ func goldenTimes(t *testing.T) (times []int64, valid []bool) {
 			} `json:"raw"`
 		}
 		if err := dec.Decode(&row); err != nil {
-			t.Fatalf("%s line %d: %v", goldenEvents, line, err)
+			t.Fatalf("%s line %d: %v", goldenEvents(), line, err)
 		}
 		if row.Raw.EventTime == nil {
 			times, valid = append(times, 0), append(valid, false)
@@ -69,19 +79,19 @@ type goldenRow struct {
 
 func goldenLabels(t *testing.T) []goldenRow {
 	t.Helper()
-	cr := csv.NewReader(openGz(t, goldenLabeled))
+	cr := csv.NewReader(openGz(t, goldenLabeled()))
 	recs, err := cr.ReadAll()
 	if err != nil {
-		t.Fatalf("%s: %v", goldenLabeled, err)
+		t.Fatalf("%s: %v", goldenLabeled(), err)
 	}
 	if len(recs) == 0 || len(recs[0]) != 4 || recs[0][0] != "row" || recs[0][1] != "event_time" ||
 		recs[0][2] != "is_attack" || recs[0][3] != "technique_id" {
-		t.Fatalf("%s: unexpected header %q", goldenLabeled, recs[0])
+		t.Fatalf("%s: unexpected header %q", goldenLabeled(), recs[0])
 	}
 	out := make([]goldenRow, 0, len(recs)-1)
 	for i, r := range recs[1:] {
 		if r[0] != strconv.Itoa(i) {
-			t.Fatalf("%s line %d: row %q, want %d", goldenLabeled, i+2, r[0], i)
+			t.Fatalf("%s line %d: row %q, want %d", goldenLabeled(), i+2, r[0], i)
 		}
 		out = append(out, goldenRow{eventTime: r[1], isAttack: r[2] == "true", technique: r[3]})
 	}
@@ -90,7 +100,7 @@ func goldenLabels(t *testing.T) []goldenRow {
 
 func loadSampleLabels(t *testing.T) *Set {
 	t.Helper()
-	set, err := LoadFile(sampleLabels)
+	set, err := LoadFile(sampleLabels())
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("shared sample absent: %v", err)
 	}
@@ -103,7 +113,7 @@ func loadSampleLabels(t *testing.T) *Set {
 func TestGoldenSampleSmall(t *testing.T) {
 	set := loadSampleLabels(t)
 	if set.Len() != 61 {
-		t.Errorf("%s: %d windows, want 61", sampleLabels, set.Len())
+		t.Errorf("%s: %d windows, want 61", sampleLabels(), set.Len())
 	}
 	if ov := set.Overlaps(); len(ov) != 0 {
 		t.Errorf("sample windows overlap: %+v", ov)

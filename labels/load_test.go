@@ -244,3 +244,24 @@ func TestOverlaps(t *testing.T) {
 		t.Errorf("Overlaps = %+v, want %+v (adjacent windows do not overlap)", got, want)
 	}
 }
+
+// TestSetHandsOutCopies: a Set is immutable, so the windows it returns,
+// and their Attrs, are copies.
+func TestSetHandsOutCopies(t *testing.T) {
+	set, err := Load(strings.NewReader("start_ts,end_ts,technique_id,trial,tactic\n" +
+		"2026-04-19T22:00:00Z,2026-04-19T22:00:03Z,T1059,1,Execution\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := set.Windows()
+	ws[0].Attrs["tactic"] = "changed"
+	ws[0].TechniqueID = "T0000"
+	w, ok := set.Window(0)
+	if !ok || w.Tactic() != "Execution" || w.TechniqueID != "T1059" {
+		t.Fatalf("Set changed through Windows: %+v", w)
+	}
+	w.Attrs["tactic"] = "changed again"
+	if got := set.Windows()[0].Tactic(); got != "Execution" {
+		t.Fatalf("Set changed through Window: tactic %q", got)
+	}
+}

@@ -151,7 +151,7 @@ func TestWriteReleaseTimesRoundTrip(t *testing.T) {
 // documented columns, is released as it is, but for the spelling of
 // times (a whole second is written with its milliseconds).
 func TestWriteReleaseSharedSample(t *testing.T) {
-	data, err := os.ReadFile(sampleLabels)
+	data, err := os.ReadFile(sampleLabels())
 	if err != nil {
 		t.Skip("../shared not present")
 	}

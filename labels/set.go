@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -407,8 +408,15 @@ func (s *Set) HasColumn(name string) bool { return slices.Contains(s.header, nam
 func (s *Set) Len() int { return len(s.windows) }
 
 // Windows returns the windows in label order: sorted by (Start, End,
-// TechniqueID), ties in file order. Label results index this slice.
-func (s *Set) Windows() []Window { return slices.Clone(s.windows) }
+// TechniqueID), ties in file order. Label results index this slice. The
+// slice and the windows' Attrs are copies, the caller's to change.
+func (s *Set) Windows() []Window {
+	out := slices.Clone(s.windows)
+	for i := range out {
+		out[i].Attrs = maps.Clone(out[i].Attrs)
+	}
+	return out
+}
 
 // Window returns window i of [Set.Windows]; ok is false when i is out of
 // range, in particular for [Benign], so a label result can be passed as is.
@@ -416,7 +424,9 @@ func (s *Set) Window(i int) (w Window, ok bool) {
 	if i < 0 || i >= len(s.windows) {
 		return Window{}, false
 	}
-	return s.windows[i], true
+	w = s.windows[i]
+	w.Attrs = maps.Clone(w.Attrs)
+	return w, true
 }
 
 // Overlaps returns every pair of windows that share some time. Overlaps

@@ -142,6 +142,7 @@ func column[A arrow.Array](rec arrow.RecordBatch, name, want string) (A, error) 
 
 // TechniqueRow is one row of the per-technique table.
 type TechniqueRow struct {
+	// TechniqueID is the ATT&CK technique id, such as "T1059.004".
 	TechniqueID string
 	// Tactic is the tactic column of the technique's windows ("" if the
 	// file has none; distinct values joined with ", " if they differ).
@@ -158,17 +159,19 @@ type TechniqueRow struct {
 
 // TacticRow is one row of the per-tactic table.
 type TacticRow struct {
-	Tactic     string
-	Techniques int // distinct technique_ids
-	Trials     int
-	TrialsSeen int
-	Events     int64
+	Tactic     string // the tactic column's value
+	Techniques int    // distinct technique_ids
+	Trials     int    // windows of the tactic
+	TrialsSeen int    // those windows that labeled at least one event
+	Events     int64  // attack events of the tactic
 }
 
 // SplitRow is one row of the split table.
 type SplitRow struct {
 	// Split is "train", "test", "no time" or, without a split, "all".
-	Split   string
+	Split string
+	// Events counts the split's events, Attacks those inside an attack
+	// window.
 	Events  int64
 	Attacks int64
 	// AttackRate is Attacks/Events, 0 for an empty split.

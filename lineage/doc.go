@@ -1,8 +1,9 @@
-// Package lineage reconstructs process ancestry from Tetragon events the
-// way the reference pipeline's LineageWalker does, so that the lineage
-// columns of the corpus (f_lineage_depth, root_ancestor_basename,
-// process_tree_root_exec_id, parent_binary_basename and the three
-// lineage_* diagnostics) match it bit for bit.
+// Package lineage reconstructs process ancestry from Tetragon events: for
+// each event, how deep its process sits in its process tree, the tree's
+// root, its parent's basename, and whether the parent was missing or the
+// chain looped. These answers are the lineage columns of the corpus
+// (f_lineage_depth, root_ancestor_basename, process_tree_root_exec_id,
+// parent_binary_basename and the three lineage_* diagnostics).
 //
 // Register every process, then look each event up:
 //
@@ -109,36 +110,11 @@
 // seeded processes then age like the others, and those the stream keeps
 // using (as parents, or as ancestors of processes in use) stay.
 //
-// # Concurrency
+// # Parity
 //
-// A Graph is not locked internally. Lookup, For, ForNullable, ForBatch,
-// ParentBasename, Contains, Len, Stats and WriteTo may be called from any
-// number of goroutines at once; the memos they fill are published with
-// atomic operations, and since a memo is a function of the graph, racing
-// goroutines store identical values. Add, AddNullable, AddBatch and
-// ReadFrom mutate the graph (and Add may evict) and must not run
-// concurrently with any other method. A service that registers and looks
-// up from several goroutines can guard the graph with a sync.RWMutex:
-// Lock for the mutating methods, RLock for the others.
-//
-// # Persistence
-//
-// WriteTo and ReadFrom implement io.WriterTo and io.ReaderFrom: a service
-// loads the graph a corpus build wrote (the train split's, see package
-// corpus's Config.LineageOut) and keeps growing it. The counters travel
-// with the graph; memos and the LRU clock are recomputed. ReadFrom
-// validates everything and reports bad input as ErrCorrupt or
-// ErrUnsupportedVersion rather than panicking; the format is described
-// under "File format" below.
-//
-// # Cost
-//
-// About 50 bytes per process beyond its exec_id and basename strings,
-// with nothing in it for the garbage collector to scan. A lookup costs
-// one step per process the first time its chain is walked, however deep,
-// and a hash probe and a few loads after that.
-//
-// # Null versus empty
+// The answers are the reference pipeline's LineageWalker's, bit for bit:
+// the tests compare the lineage columns with its golden rows and the
+// string-taking methods with a transcription of the walker.
 //
 // The reference tells Python's None from "" in a few rules, and Arrow
 // columns can hold both. AddBatch and ForBatch honour Arrow nulls exactly;
@@ -161,7 +137,28 @@
 // NullString and are exact in every case. The package's tests check both
 // forms against a transcription of the reference.
 //
-// # Implementation
+// # Concurrency and ownership
+//
+// A Graph is not locked internally. Lookup, For, ForNullable, ForBatch,
+// ParentBasename, Contains, Len, Stats and WriteTo may be called from any
+// number of goroutines at once; the memos they fill are published with
+// atomic operations, and since a memo is a function of the graph, racing
+// goroutines store identical values. Add, AddNullable, AddBatch and
+// ReadFrom mutate the graph (and Add may evict) and must not run
+// concurrently with any other method. A service that registers and looks
+// up from several goroutines can guard the graph with a sync.RWMutex:
+// Lock for the mutating methods, RLock for the others.
+//
+// ForBatch returns rows the caller owns, whose strings do not alias the
+// batch; a Graph keeps no reference to the batches it is given (exec_ids
+// and basenames are copied into its arena).
+//
+// # Cost
+//
+// About 50 bytes per process beyond its exec_id and basename strings,
+// with nothing in it for the garbage collector to scan. A lookup costs
+// one step per process the first time its chain is walked, however deep,
+// and a hash probe and a few loads after that. How:
 //
 // Exec_ids are interned once. Each gets an int32 index and a 32-byte,
 // pointer-free node (parent index, basename index, memo, and where its
@@ -187,10 +184,17 @@
 // and a late parent corrects every answer that depended on its absence
 // from the next lookup on.
 //
-// # File format
+// # Format
 //
-// WriteTo and ReadFrom use a versioned binary format. Fixed-width integers are little endian;
-// "uvarint" is encoding/binary's unsigned varint. Version 1:
+// WriteTo and ReadFrom implement io.WriterTo and io.ReaderFrom: a service
+// loads the graph a corpus build wrote (the train split's, see package
+// corpus's Config.LineageOut) and keeps growing it. The counters travel
+// with the graph; memos and the LRU clock are recomputed. ReadFrom
+// validates everything and reports bad input as ErrCorrupt or
+// ErrUnsupportedVersion rather than panicking.
+//
+// The format is versioned and binary. Fixed-width integers are little
+// endian; "uvarint" is encoding/binary's unsigned varint. Version 1:
 //
 //	header, 20 bytes
 //	  magic            8 bytes "TETRALIN"

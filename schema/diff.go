@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 )
 
 // ChangeKind classifies one difference between two schema versions.
@@ -34,6 +36,7 @@ func (k ChangeKind) String() string {
 
 // Change is one difference found by Diff.
 type Change struct {
+	// Kind says what changed, such as ColumnAdded.
 	Kind ChangeKind
 	// Table is "raw" or "encoded" for column changes, "tables" or "quirks"
 	// otherwise.
@@ -63,26 +66,26 @@ func (c Change) String() string {
 // (meaning, derivation text) are not reported.
 func Diff(a, b *Definitions) []Change {
 	var out []Change
-	out = append(out, diffColumns("raw", a.Raw.Columns, b.Raw.Columns)...)
-	out = append(out, diffColumns("encoded", a.Encoded.Columns, b.Encoded.Columns)...)
-	at, bt := tableMap(&a.Tables), tableMap(&b.Tables)
-	for _, name := range tableNames(&b.Tables) {
+	out = append(out, diffColumns("raw", a.doc.Raw.Columns, b.doc.Raw.Columns)...)
+	out = append(out, diffColumns("encoded", a.doc.Encoded.Columns, b.doc.Encoded.Columns)...)
+	at, bt := tableMap(&a.doc.Tables), tableMap(&b.doc.Tables)
+	for _, name := range tableNames(&b.doc.Tables) {
 		if !reflect.DeepEqual(at[name], bt[name]) {
 			out = append(out, Change{Kind: TableChanged, Table: "tables", Name: name, Before: compactJSON(at[name]), After: compactJSON(bt[name])})
 		}
 	}
 	aq := map[string]bool{}
-	for _, q := range a.Quirks {
+	for _, q := range a.doc.Quirks {
 		aq[q.Name] = q.Active
 	}
-	for _, q := range b.Quirks {
+	for _, q := range b.doc.Quirks {
 		before, had := aq[q.Name]
 		if !had || before != q.Active {
 			out = append(out, Change{Kind: QuirkChanged, Table: "quirks", Name: q.Name, Before: quirkState(had, before), After: quirkState(true, q.Active)})
 		}
 		delete(aq, q.Name)
 	}
-	for _, q := range a.Quirks {
+	for _, q := range a.doc.Quirks {
 		if active, left := aq[q.Name]; left {
 			out = append(out, Change{Kind: QuirkChanged, Table: "quirks", Name: q.Name, Before: quirkState(true, active), After: "absent"})
 		}
@@ -100,13 +103,13 @@ func quirkState(present, active bool) string {
 	return "inactive"
 }
 
-func diffColumns(table string, a, b []Column) []Change {
+func diffColumns(table string, a, b []schemadoc.Column) []Change {
 	var out []Change
-	inB := map[string]*Column{}
+	inB := map[string]*schemadoc.Column{}
 	for i := range b {
 		inB[b[i].Name] = &b[i]
 	}
-	inA := map[string]*Column{}
+	inA := map[string]*schemadoc.Column{}
 	for i := range a {
 		inA[a[i].Name] = &a[i]
 		if _, ok := inB[a[i].Name]; !ok {
@@ -135,7 +138,7 @@ func diffColumns(table string, a, b []Column) []Change {
 	return out
 }
 
-func summary(c *Column) string {
+func summary(c *schemadoc.Column) string {
 	s := c.Type
 	switch {
 	case c.Categorical != nil:
@@ -146,14 +149,14 @@ func summary(c *Column) string {
 	return s
 }
 
-func typeText(c *Column) string {
+func typeText(c *schemadoc.Column) string {
 	if c.Nullable {
 		return c.Type + " nullable"
 	}
 	return c.Type
 }
 
-func vocabText(c *Categorical) string {
+func vocabText(c *schemadoc.Categorical) string {
 	if c == nil {
 		return "none"
 	}
@@ -167,7 +170,7 @@ func vocabText(c *Categorical) string {
 // hashText describes capacity and input, including the recipe's parameters
 // (such as the cwd depth) so that a changed input shows even when the
 // words describing it did not change.
-func hashText(c *Column) string {
+func hashText(c *schemadoc.Column) string {
 	if c.Hash == nil {
 		return "none"
 	}
@@ -186,7 +189,7 @@ func compactJSON(v any) string {
 	return string(b)
 }
 
-func tableNames(t *Tables) []string {
+func tableNames(t *schemadoc.Tables) []string {
 	typ := reflect.TypeOf(*t)
 	names := make([]string, typ.NumField())
 	for i := range names {
@@ -195,7 +198,7 @@ func tableNames(t *Tables) []string {
 	return names
 }
 
-func tableMap(t *Tables) map[string]any {
+func tableMap(t *schemadoc.Tables) map[string]any {
 	v := reflect.ValueOf(*t)
 	names := tableNames(t)
 	m := make(map[string]any, len(names))

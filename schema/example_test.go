@@ -8,10 +8,11 @@ import (
 
 func ExampleDefault() {
 	defs := schema.Default()
-	fmt.Println("schema", defs.SchemaVersion, "release", defs.Release)
-	fmt.Println(len(defs.Raw.Columns), "raw columns,", len(defs.Encoded.Columns), "encoded columns")
+	fmt.Println("schema", defs.SchemaVersion(), "release", defs.CorpusRelease())
+	fmt.Println(len(defs.RawColumns()), "raw columns,", len(defs.Columns()), "encoded columns")
 	col, _ := defs.Column("f_proc_name_hash")
-	fmt.Println(col.Name, col.Type, col.Hash.Algorithm, col.Hash.Capacity)
+	h, _ := col.Hash()
+	fmt.Println(col.Name(), col.TypeName(), h.Algorithm, h.Capacity)
 	// Output:
 	// schema 1.1 release v0.2.1
 	// 126 raw columns, 61 encoded columns
@@ -40,4 +41,32 @@ func ExampleDiff() {
 	// + encoded f_dst_ip_category (uint8, 6 codes)
 	// + encoded f_dst_port_category (uint8, 7 codes)
 	// + encoded f_object_category (uint8, 8 codes)
+}
+
+// A data card lists every encoded column with its type, meaning and
+// vocabulary or hash buckets.
+func ExampleDefinitions_Columns() {
+	defs := schema.Default()
+	for _, c := range defs.Columns() {
+		switch c.Name() {
+		case "f_dst_port_category", "f_proc_name_hash", "proc_binary_basename":
+		default:
+			continue
+		}
+		fmt.Printf("%s (%s, tier %s)\n", c.Name(), c.TypeName(), c.Tier())
+		if c.Categorical() {
+			null, _ := c.NullCode()
+			oov, _ := c.OOVCode()
+			fmt.Printf("  %d codes, null=%d oov=%d, first %v\n", len(c.Codes()), null, oov, c.Codes()[0])
+		}
+		if h, ok := c.Hash(); ok {
+			fmt.Printf("  %d %s buckets of %s\n", h.Capacity, h.Algorithm, h.Input)
+		}
+	}
+	// Output:
+	// f_proc_name_hash (uint16, tier 3)
+	//   2048 blake2b-64-be buckets of basename of proc_binary
+	// proc_binary_basename (utf8, tier side)
+	// f_dst_port_category (uint8, tier builder)
+	//   7 codes, null=6 oov=6, first {0 DNS}
 }

@@ -14,20 +14,19 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tetrahids/tetrahids/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the embedded definitions")
 
-const sharedGolden = "../../shared/golden/sample-small.golden.jsonl.gz"
-
 // goldenKeys returns the key order of the "raw" and "encoded" objects of the
-// reference pipeline's first golden row.
+// reference pipeline's first golden row (of ../shared/golden, or of the
+// committed parity slice).
 func goldenKeys(t *testing.T) (raw, encoded []string) {
 	t.Helper()
-	f, err := os.Open(sharedGolden)
-	if err != nil {
-		t.Skipf("shared golden files not available: %v", err)
-	}
+	f, err := os.Open(filepath.Join(goldentest.Parity().Golden, "sample-small.golden.jsonl.gz"))
+	require.NoError(t, err)
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	require.NoError(t, err)
@@ -68,7 +67,7 @@ func goldenKeys(t *testing.T) (raw, encoded []string) {
 func names(cols []Column) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		out[i] = c.Name
+		out[i] = c.Name()
 	}
 	return out
 }
@@ -97,20 +96,20 @@ func TestColumnsMatchReferenceOrder(t *testing.T) {
 	v10, err := Version("1.0")
 	require.NoError(t, err)
 	for _, d := range []*Definitions{v10, v11} {
-		require.Equal(t, raw, names(d.Raw.Columns), "raw columns of %s", d.SchemaVersion)
+		require.Equal(t, raw, names(d.RawColumns()), "raw columns of %s", d.SchemaVersion())
 	}
-	require.Equal(t, without(encoded, "f_in_init_tree", "f_args_truncated"), names(v11.Encoded.Columns))
-	require.Equal(t, without(encoded, promoted...), names(v10.Encoded.Columns))
+	require.Equal(t, without(encoded, "f_in_init_tree", "f_args_truncated"), names(v11.Columns()))
+	require.Equal(t, without(encoded, promoted...), names(v10.Columns()))
 }
 
 func TestEncodedInventory(t *testing.T) {
 	count := func(d *Definitions) map[string]int {
 		m := map[string]int{}
-		for _, c := range d.Encoded.Columns {
+		for _, c := range d.Columns() {
 			switch {
-			case c.Tier == "identifier", c.Tier == "side":
-				m[c.Tier]++
-			case c.Tier == "builder":
+			case c.Tier() == "identifier", c.Tier() == "side":
+				m[c.Tier()]++
+			case c.Tier() == "builder":
 				m["builder f_*"]++
 			default:
 				m["tier 1-6 f_*"]++
@@ -131,7 +130,7 @@ func TestSchemaGolden(t *testing.T) {
 		require.NoError(t, err)
 		var b strings.Builder
 		fmt.Fprintf(&b, "# raw schema %s\n%s\n# encoded schema %s\n%s\n", v, d.RawSchema(), v, d.EncodedSchema())
-		for _, c := range d.Encoded.Columns {
+		for _, c := range d.doc.Encoded.Columns {
 			if c.Categorical != nil {
 				fmt.Fprintf(&b, "%s: %s\n", c.Name, vocabText(c.Categorical))
 			}
@@ -168,32 +167,34 @@ func TestDiffMatchesCard(t *testing.T) {
 	}, got)
 	require.Empty(t, Diff(Default(), Default()))
 	c, _ := Default().Column("f_proc_cwd_hash")
-	require.Equal(t, 4, c.Derive.Input.Components)
+	require.Equal(t, 4, c.c.Derive.Input.Components)
 	c, _ = v10.Column("f_proc_cwd_hash")
-	require.Equal(t, 2, c.Derive.Input.Components)
+	require.Equal(t, 2, c.c.Derive.Input.Components)
 }
 
 func TestLabelCodeRoundTrip(t *testing.T) {
 	for _, v := range EmbeddedVersions() {
 		d, _ := Version(v)
 		n := 0
-		for _, c := range d.Encoded.Columns {
-			if c.Categorical == nil {
-				_, err := d.Label(c.Name, 0)
-				require.ErrorIs(t, err, ErrNotCategorical, c.Name)
+		for _, c := range d.Columns() {
+			if !c.Categorical() {
+				_, err := d.Label(c.Name(), 0)
+				require.ErrorIs(t, err, ErrNotCategorical, c.Name())
 				continue
 			}
 			n++
-			for code := range c.Categorical.Codes {
-				label, err := d.Label(c.Name, code)
+			for i, code := range c.Codes() {
+				require.Equal(t, i, code.Code)
+				label, err := d.Label(c.Name(), code.Code)
 				require.NoError(t, err)
-				back, err := d.Code(c.Name, label)
+				require.Equal(t, code.Label, label)
+				back, err := d.Code(c.Name(), label)
 				require.NoError(t, err)
-				require.Equal(t, code, back, "%s %s", c.Name, label)
+				require.Equal(t, code.Code, back, "%s %s", c.Name(), label)
 			}
-			_, err := d.Label(c.Name, len(c.Categorical.Codes))
+			_, err := d.Label(c.Name(), len(c.Codes()))
 			require.ErrorIs(t, err, ErrUnknownCode)
-			_, err = d.Code(c.Name, "no such label")
+			_, err = d.Code(c.Name(), "no such label")
 			require.ErrorIs(t, err, ErrUnknownLabel)
 		}
 		require.Greater(t, n, 20, "schema %s has too few categoricals", v)
@@ -206,8 +207,10 @@ func TestActionFamilyVocabulary(t *testing.T) {
 	d := Default()
 	c, err := d.Column("f_action_family")
 	require.NoError(t, err)
-	require.Len(t, c.Categorical.Codes, 15)
-	require.Equal(t, 14, *c.Categorical.OOVCode)
+	require.Len(t, c.Codes(), 15)
+	oov, ok := c.OOVCode()
+	require.True(t, ok)
+	require.Equal(t, 14, oov)
 	for label, code := range map[string]int{"FILE_OPEN": 6, "MEM_MAP": 12, "PRIV_CHANGE": 9, "NET_SEND": 5, "PROC_EXEC": 0, "OTHER": 14} {
 		got, err := d.Code("f_action_family", label)
 		require.NoError(t, err)
@@ -215,9 +218,9 @@ func TestActionFamilyVocabulary(t *testing.T) {
 	}
 	// Every kprobe of the extraction table has an action family and an
 	// object category, and the names agree with f_kprobe_function.
-	for i, f := range d.Extraction.Functions {
-		require.Contains(t, d.Tables.ActionFamily.Kprobe, f.Function)
-		require.Contains(t, d.Tables.ObjectCategory.Kprobe, f.Function)
+	for i, f := range d.doc.Extraction.Functions {
+		require.Contains(t, d.doc.Tables.ActionFamily.Kprobe, f.Function)
+		require.Contains(t, d.doc.Tables.ObjectCategory.Kprobe, f.Function)
 		label, err := d.Label("f_kprobe_function", i)
 		require.NoError(t, err)
 		require.Equal(t, f.Function, label)
@@ -230,10 +233,10 @@ func TestQuirksDocumented(t *testing.T) {
 		require.True(t, d.Quirk(q), q)
 	}
 	require.False(t, d.Quirk("no_such_quirk"))
-	chmod, ok := d.Extraction.Function("chmod_common")
+	chmod, ok := d.doc.Extraction.Function("chmod_common")
 	require.True(t, ok)
 	require.Equal(t, []string{"file_arg"}, chmod.Fields[0].Kinds, "quirk chmod_path_arg_ignored")
-	accept, _ := d.Extraction.Function("inet_csk_accept")
+	accept, _ := d.doc.Extraction.Function("inet_csk_accept")
 	require.Equal(t, "args", accept.Source, "quirk accept_socket_in_return_ignored")
 }
 
@@ -262,7 +265,7 @@ func TestInvalidDocuments(t *testing.T) {
 	require.NoError(t, err)
 	d, err := Load(bytes.NewReader(data))
 	require.NoError(t, err, "the base of the invalid documents must itself be valid")
-	require.Equal(t, "1.7", d.SchemaVersion)
+	require.Equal(t, "1.7", d.SchemaVersion())
 }
 
 func TestLoadReportsPosition(t *testing.T) {
@@ -286,12 +289,12 @@ func TestBucketRulesCoverTheReferenceThresholds(t *testing.T) {
 	code := func(col string, v float64) int {
 		c, err := d.Column(col)
 		require.NoError(t, err)
-		for _, r := range c.Derive.Rules {
+		for _, r := range c.c.Derive.Rules {
 			if r.Matches(v) {
 				return r.Code
 			}
 		}
-		return *c.Derive.DefaultCode
+		return *c.c.Derive.DefaultCode
 	}
 	// Values on each side of every threshold the reference hard-codes.
 	cases := []struct {
@@ -317,4 +320,81 @@ func TestBucketRulesCoverTheReferenceThresholds(t *testing.T) {
 	for _, c := range cases {
 		require.Equal(t, c.want, code(c.col, c.v), "%s(%v)", c.col, c.v)
 	}
+}
+
+// TestNothingSharedIsHandedOut checks that what the lookups return cannot
+// change the shared Definitions that Version hands out.
+func TestNothingSharedIsHandedOut(t *testing.T) {
+	d := Default()
+	cols := d.Columns()
+	cols[0] = Column{}
+	require.Equal(t, "event_time", d.Columns()[0].Name())
+	raw := d.RawColumns()
+	raw[0] = Column{}
+	require.NotEmpty(t, d.RawColumns()[0].Name())
+
+	c, err := d.Column("f_action_family")
+	require.NoError(t, err)
+	codes := c.Codes()
+	codes[6].Label = "CHANGED"
+	label, err := d.Label("f_action_family", 6)
+	require.NoError(t, err)
+	require.Equal(t, "FILE_OPEN", label)
+	require.Equal(t, "FILE_OPEN", c.Codes()[6].Label)
+
+	q := d.Quirks()
+	require.NotEmpty(t, q)
+	q[0].Active = !q[0].Active
+	require.Equal(t, !q[0].Active, d.Quirk(q[0].Name))
+
+	k := KnownDerived()
+	k[0] = "changed"
+	require.Equal(t, "action_family", KnownDerived()[0])
+
+	var zero Column
+	require.Empty(t, zero.Name())
+	require.Nil(t, zero.Type())
+	require.Nil(t, zero.Codes())
+	_, ok := zero.Hash()
+	require.False(t, ok)
+	_, ok = zero.NullCode()
+	require.False(t, ok)
+}
+
+func TestColumnDescriptions(t *testing.T) {
+	d := Default()
+	for _, c := range d.Columns() {
+		require.NotEmpty(t, c.Meaning(), c.Name())
+		require.NotNil(t, c.Type(), c.Name())
+		require.Empty(t, c.Group(), c.Name())
+		require.NotEmpty(t, c.Tier(), c.Name())
+		h, isHash := c.Hash()
+		null, hasNull := c.NullCode()
+		oov, hasOOV := c.OOVCode()
+		require.Equal(t, c.Categorical(), hasNull, c.Name())
+		require.Equal(t, c.Categorical(), hasOOV, c.Name())
+		if c.Categorical() {
+			require.Less(t, null, len(c.Codes()))
+			require.Less(t, oov, len(c.Codes()))
+		}
+		if isHash {
+			require.Positive(t, h.Capacity, c.Name())
+			desc, ok := d.HashAlgorithm(h.Algorithm)
+			require.True(t, ok, h.Algorithm)
+			require.NotEmpty(t, desc)
+		}
+	}
+	for _, c := range d.RawColumns() {
+		require.NotEmpty(t, c.Group(), c.Name())
+		require.Empty(t, c.Tier(), c.Name())
+		require.False(t, c.Categorical(), c.Name())
+		rc, err := d.RawColumn(c.Name())
+		require.NoError(t, err)
+		require.Equal(t, c, rc)
+	}
+	require.Equal(t, "v0.2.1", d.CorpusRelease())
+	require.NotEmpty(t, d.ParserVersion())
+	require.NotEmpty(t, d.Description())
+	_, err := d.RawColumn("f_action_family")
+	require.ErrorIs(t, err, ErrUnknownColumn)
 }

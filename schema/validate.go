@@ -5,11 +5,13 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 )
 
-// KnownDerived lists the derived values an Input.Derived may name: the
-// behaviour builder's per-row values, computed by the encoder.
-var KnownDerived = []string{
+// knownDerivedNames lists the derived values a recipe input may name (see
+// KnownDerived).
+var knownDerivedNames = []string{
 	"action_family", "object_category", "path_category", "dst_ip_category",
 	"dst_port_category", "proc_basename", "parent_basename", "cwd_normalized",
 	"parent_child_pair", "token", "root_basename", "root_exec_id",
@@ -22,7 +24,7 @@ var (
 	knownMeasures = set("byte_length", "list_length", "shannon_entropy", "gzip_ratio", "basename", "dirname", "path_components")
 	knownPreds    = set("setuid_exec", "cap_count_change")
 	knownConverts = set("int", "number", "string", "text", "truthy", "string_list", "string_or_path")
-	knownDerived  = set(KnownDerived...)
+	knownDerived  = set(knownDerivedNames...)
 	// knownHashes are the algorithms this package's users can implement
 	// bit-compatibly; the document must also describe each one it uses.
 	knownHashes = set("blake2b-64-be")
@@ -37,24 +39,24 @@ func set(xs ...string) map[string]bool {
 }
 
 func (d *Definitions) validate() error {
-	if d.Format != FormatName {
-		return &ValidationError{Problem: fmt.Sprintf("format is %q, want %q", d.Format, FormatName)}
+	if d.doc.Format != FormatName {
+		return &ValidationError{Problem: fmt.Sprintf("format is %q, want %q", d.doc.Format, FormatName)}
 	}
-	major, minor, ok := strings.Cut(d.SchemaVersion, ".")
+	major, minor, ok := strings.Cut(d.doc.SchemaVersion, ".")
 	mj, err1 := strconv.Atoi(major)
 	_, err2 := strconv.Atoi(minor)
 	if !ok || err1 != nil || err2 != nil {
-		return &ValidationError{Problem: fmt.Sprintf("schema_version %q is not MAJOR.MINOR", d.SchemaVersion)}
+		return &ValidationError{Problem: fmt.Sprintf("schema_version %q is not MAJOR.MINOR", d.doc.SchemaVersion)}
 	}
 	if mj != 1 {
-		return fmt.Errorf("%w: %s (this library reads major version 1)", ErrUnsupportedVersion, d.SchemaVersion)
+		return fmt.Errorf("%w: %s (this library reads major version 1)", ErrUnsupportedVersion, d.doc.SchemaVersion)
 	}
-	if d.Raw.ParserVersion == "" {
+	if d.doc.Raw.ParserVersion == "" {
 		return &ValidationError{Problem: "raw.parser_version is empty"}
 	}
 
-	d.rawIndex = make(map[string]int, len(d.Raw.Columns))
-	for i, c := range d.Raw.Columns {
+	d.rawIndex = make(map[string]int, len(d.doc.Raw.Columns))
+	for i, c := range d.doc.Raw.Columns {
 		if err := checkColumnBasics(c, d.rawIndex); err != nil {
 			return err
 		}
@@ -63,10 +65,10 @@ func (d *Definitions) validate() error {
 		}
 		d.rawIndex[c.Name] = i
 	}
-	d.encodedIndex = make(map[string]int, len(d.Encoded.Columns))
+	d.encodedIndex = make(map[string]int, len(d.doc.Encoded.Columns))
 	d.labelIndex = make(map[string]map[string]int)
-	for i := range d.Encoded.Columns {
-		c := &d.Encoded.Columns[i]
+	for i := range d.doc.Encoded.Columns {
+		c := &d.doc.Encoded.Columns[i]
 		if err := checkColumnBasics(*c, d.encodedIndex); err != nil {
 			return err
 		}
@@ -81,20 +83,20 @@ func (d *Definitions) validate() error {
 	return d.checkTables()
 }
 
-func checkColumnBasics(c Column, seen map[string]int) error {
+func checkColumnBasics(c schemadoc.Column, seen map[string]int) error {
 	if c.Name == "" {
 		return &ValidationError{Problem: fmt.Sprintf("a column has no name (after %d columns)", len(seen))}
 	}
 	if _, dup := seen[c.Name]; dup {
 		return &ValidationError{Column: c.Name, Problem: "duplicate column name"}
 	}
-	if _, err := ArrowType(c.Type); err != nil {
+	if _, err := schemadoc.ArrowType(c.Type); err != nil {
 		return &ValidationError{Column: c.Name, Problem: err.Error()}
 	}
 	return nil
 }
 
-func (d *Definitions) checkEncoded(c *Column) error {
+func (d *Definitions) checkEncoded(c *schemadoc.Column) error {
 	bad := func(format string, args ...any) error {
 		return &ValidationError{Column: c.Name, Problem: fmt.Sprintf(format, args...)}
 	}
@@ -129,7 +131,7 @@ func (d *Definitions) checkEncoded(c *Column) error {
 		if cat.Lookup != nil && (*cat.Lookup < 0 || *cat.Lookup > len(cat.Codes)) {
 			return bad("lookup %d is outside 0..%d", *cat.Lookup, len(cat.Codes))
 		}
-		if max := maxCode(c.Type); max < 0 || int64(len(cat.Codes)-1) > max {
+		if max := schemadoc.MaxCode(c.Type); max < 0 || int64(len(cat.Codes)-1) > max {
 			return bad("%d codes do not fit the Arrow type %s", len(cat.Codes), c.Type)
 		}
 		d.labelIndex[c.Name] = labels
@@ -138,13 +140,13 @@ func (d *Definitions) checkEncoded(c *Column) error {
 		if !knownHashes[h.Algorithm] {
 			return bad("unknown hash algorithm %q", h.Algorithm)
 		}
-		if _, ok := d.HashAlgorithms[h.Algorithm]; !ok {
+		if _, ok := d.doc.HashAlgorithms[h.Algorithm]; !ok {
 			return bad("hash algorithm %q is not described in hash_algorithms", h.Algorithm)
 		}
 		if h.Capacity <= 0 {
 			return bad("hash capacity %d must be positive", h.Capacity)
 		}
-		if max := maxCode(c.Type); max < 0 || int64(h.Capacity-1) > max {
+		if max := schemadoc.MaxCode(c.Type); max < 0 || int64(h.Capacity-1) > max {
 			return bad("capacity %d does not fit the Arrow type %s", h.Capacity, c.Type)
 		}
 	}
@@ -192,7 +194,7 @@ func (d *Definitions) checkEncoded(c *Column) error {
 	return nil
 }
 
-func (d *Definitions) checkInput(in Input) error {
+func (d *Definitions) checkInput(in schemadoc.Input) error {
 	forms := 0
 	count := func(b bool) {
 		if b {
@@ -263,11 +265,11 @@ func (d *Definitions) checkInput(in Input) error {
 }
 
 func (d *Definitions) checkExtraction() error {
-	if d.Extraction.FunctionMatch != "exact" {
-		return &ValidationError{Problem: fmt.Sprintf("kprobe_extraction.function_match %q: only \"exact\" is known", d.Extraction.FunctionMatch)}
+	if d.doc.Extraction.FunctionMatch != "exact" {
+		return &ValidationError{Problem: fmt.Sprintf("kprobe_extraction.function_match %q: only \"exact\" is known", d.doc.Extraction.FunctionMatch)}
 	}
 	seen := map[string]bool{}
-	for _, f := range d.Extraction.Functions {
+	for _, f := range d.doc.Extraction.Functions {
 		if f.Function == "" || seen[f.Function] {
 			return &ValidationError{Problem: fmt.Sprintf("kprobe_extraction: empty or duplicate function %q", f.Function)}
 		}
@@ -307,7 +309,7 @@ func (d *Definitions) checkExtraction() error {
 }
 
 func (d *Definitions) checkTables() error {
-	t := &d.Tables
+	t := &d.doc.Tables
 	for _, r := range t.DstIPCategory.Rules {
 		for _, p := range append(append([]string{}, r.IPv4...), r.IPv6...) {
 			if _, err := netip.ParsePrefix(p); err != nil {

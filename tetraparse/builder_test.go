@@ -254,7 +254,7 @@ func TestAddEventErrors(t *testing.T) {
 	require.EqualValues(t, 1, st.Blank)
 	require.EqualValues(t, 3, st.JSONErrors)
 	require.EqualValues(t, 1, st.StructureErrors)
-	require.EqualValues(t, 1, st.DroppedByReason[DropHostNamespace])
+	require.EqualValues(t, 1, st.DroppedBy(DropHostNamespace))
 	require.EqualValues(t, 1, st.ExtractionFailures)
 	require.NoError(t, st.Check())
 	require.Len(t, lineErrs, 4)

@@ -132,7 +132,8 @@ const (
 // epoch.
 type Window struct {
 	Start, End int64
-	Label      string
+	// Label names the window (the sentinel file's label column).
+	Label string
 }
 
 // ErrWindows reports a malformed sentinel window file.
@@ -213,7 +214,8 @@ func (e *LineError) Unwrap() error { return e.Err }
 type FileError struct {
 	File  string
 	Lines int64
-	Err   error
+	// Err is the cause: the open or read error.
+	Err error
 }
 
 // Error names the file and the lines read before the failure.

@@ -1,8 +1,12 @@
 // Package tetraparse decodes Tetragon's JSON export and builds the raw
-// table of the tetrahids corpus as Arrow record batches.
+// table of the tetrahids corpus as Arrow record batches, keeping the
+// events of the target container and accounting for every input line. It
+// is the first stage of a corpus build and of a live service.
 //
-// Tetragon writes one protojson object per line: snake_case field names,
-// 64-bit integers as strings, zero values omitted, white space anywhere.
+//	p, _ := tetraparse.New(tetraparse.Config{TargetInums: []uint64{4026533329}})
+//	for rec, err := range p.Files(paths) { ... }    // raw batches; rec is released after the loop body
+//	st := p.Stats()                                  // st.Check(): every line accounted for
+//
 // [Decode] reads one line into a typed [Event]. A [Parser] applies the
 // reference pipeline's rules, in its order, to whole inputs:
 //
@@ -25,7 +29,9 @@
 //
 // [Stats] accounts for every line: lines read = blank + kept + dropped +
 // JSON errors + structure errors + over-long lines, checked by
-// [Stats.Check].
+// [Stats.Check]; [Stats.KeptBy], [Stats.DroppedBy] and [Stats.WrongKind]
+// break the counts down by event kind and drop reason, and [Stats.Map] and
+// [Stats.Reference] name every counter for stats files.
 //
 // # Selecting the target
 //
@@ -49,17 +55,13 @@
 // # Inputs
 //
 // Inputs are an io.Reader ([Parser.Records]) or files ([Parser.Files]:
-// ".gz" names are gunzipped as Python's gzip module reads them, zero
-// padding and several members included; other names are read as is;
-// several files in parallel). [ExpandInputs] expands directories into
-// their Tetragon export files (*.log, *.json, *.jsonl, rotated and
-// gzip'd) and lists the entries it skipped. A file that cannot be opened
-// or read to the end yields a [FileError], or with Config.SkipBadFiles is
-// only recorded in Stats.FailedFiles. Lines are limited to
-// Config.MaxLineBytes (16 MiB by default): a longer line is counted and
-// skipped without being held in memory, so an endless line or a gzip bomb
-// costs no more memory than the limit. [Stats.MostlyUnreadable] tells an
-// input that is mostly not Tetragon export.
+// several files in parallel, yielded in file order). [ExpandInputs]
+// expands directories into their Tetragon export files (*.log, *.json,
+// *.jsonl, rotated and gzip'd) and lists the entries it skipped. A file
+// that cannot be opened or read to the end yields a [FileError], or with
+// Config.SkipBadFiles is only recorded in Stats.FailedFiles.
+// [Stats.MostlyUnreadable] tells an input that is mostly not Tetragon
+// export.
 //
 // Output is a stream of record batches in the raw schema of package
 // schema, in file order (the reference's) or in global event-time order
@@ -71,6 +73,8 @@
 // line of a slow stream reaches the consumer at once; files and
 // in-memory readers keep whole batches.
 //
+// # One event at a time
+//
 // A [Builder] takes lines, or events [Decode] has decoded, one at a time,
 // with the Parser's rules and code (the same rows and counters as
 // Records), for services that receive events one by one:
@@ -79,15 +83,48 @@
 // without Arrow, through a [Rows] view (what encode.Encoder.EncodeRows
 // reads).
 //
+// # Parity
+//
+// The rows equal the reference parser's cell for cell (the tests compare
+// them with its golden rows). Reference behaviours that look like bugs are
+// reproduced on purpose and named as quirks in the schema (for instance
+// chmod_common's path_arg is not read). Where the reference would crash (a
+// value of the wrong type for its column, invalid UTF-8, a 32-bit number
+// written as a string), this package keeps going: the value is accepted as
+// protojson allows, or written as null and counted in Stats.FieldErrors,
+// or the line is counted as an error. [Stats.Reference] gives the counters
+// under the reference's names.
+//
+// # Concurrency and ownership
+//
+// A Parser is safe for concurrent use: every call of Records or Files has
+// its own decoding state, and Stats accumulates over all of them. A record
+// batch yielded by Records or Files belongs to the iterator and is
+// released when the loop body returns; Retain it to keep it (and Release
+// it when done). A Builder is not safe for concurrent use; a batch its
+// Flush returns is the caller's, and a Rows view is valid until the
+// Builder next changes. Close returns a Builder's counters and buffers to
+// its Parser.
+//
+// # Cost
+//
 // Config.Columns restricts the batches to the raw columns a consumer
 // reads (for an encoder, its RawColumns): every line is still decoded and
-// counted, only the other Arrow columns are not built.
+// counted, only the other Arrow columns are not built, which saves most
+// of the cost of the raw table. Lines are limited to Config.MaxLineBytes
+// (16 MiB by default): a longer line is counted and skipped without being
+// held in memory, so an endless line or a gzip bomb costs no more memory
+// than the limit. Memory is bounded by the batch size, the line limit and
+// (with TimeOrder) Config.SortMemory. BENCHMARKS.md has the measured
+// rates.
 //
-// Reference behaviours that look like bugs are reproduced on purpose and
-// named as quirks in the schema (for instance chmod_common's path_arg is
-// not read). Where the reference would crash (a value of the wrong type for
-// its column, invalid UTF-8, a 32-bit number written as a string), this
-// package keeps going: the value is accepted as protojson allows, or
-// written as null and counted in Stats.FieldErrors, or the line is counted
-// as an error.
+// # Format
+//
+// Tetragon writes one protojson object per line: snake_case field names,
+// 64-bit integers as strings, zero values omitted, white space anywhere;
+// the event kind is the name of the envelope field that holds the body.
+// Files whose names end in ".gz" are gunzipped as Python's gzip module
+// reads them (zero padding and several members included); other names are
+// read as is. The output columns are the raw table of package schema
+// (Definitions.RawColumns), or the subset Config.Columns names.
 package tetraparse

@@ -16,6 +16,7 @@ import (
 // Opt is an optional value: Valid is false when the field was absent, null,
 // or present but not convertible to T (counted in Event.FieldErrors).
 type Opt[T any] struct {
+	// Value is the value; the zero T when Valid is false.
 	Value T
 	Valid bool
 }
@@ -58,27 +59,39 @@ type Event struct {
 
 // Process is a process or parent block.
 type Process struct {
+	// ExecID is Tetragon's exec_id, unique per exec across the cluster;
+	// ParentExecID is the parent's (parent_exec_id).
 	ExecID       Opt[string]
 	ParentExecID Opt[string]
-	PID          Opt[uint32]
-	TID          Opt[uint32]
-	UID          Opt[uint32]
-	AUID         Opt[uint32]
-	Binary       Opt[string]
-	Arguments    Opt[string]
-	Cwd          Opt[string]
+	// PID, TID, UID and AUID are the process's ids as Tetragon saw them
+	// (auid: the login user id).
+	PID  Opt[uint32]
+	TID  Opt[uint32]
+	UID  Opt[uint32]
+	AUID Opt[uint32]
+	// Binary is the executable's path, Arguments its arguments as one
+	// string and Cwd the working directory.
+	Binary    Opt[string]
+	Arguments Opt[string]
+	Cwd       Opt[string]
 	// Flags is the space-separated flag string ("" when absent).
 	Flags string
 	// FlagProcFS, FlagExecve, FlagClone and FlagRootCwd report the flag
 	// tokens procFS, execve, clone and rootcwd.
 	FlagProcFS, FlagExecve, FlagClone, FlagRootCwd bool
-	StartTime                                      Opt[int64]
-	InInitTree                                     bool
-	Refcnt                                         Opt[uint32]
-	// Capabilities; an absent list is empty, a malformed one invalid.
+	// StartTime is start_time in nanoseconds since the epoch.
+	StartTime Opt[int64]
+	// InInitTree is in_init_tree: the process descends from the
+	// container's init.
+	InInitTree bool
+	// Refcnt is Tetragon's reference count of the process (refcnt).
+	Refcnt Opt[uint32]
+	// CapPermitted, CapEffective and CapInheritable are the capability
+	// sets; an absent list is empty, a malformed one invalid.
 	CapPermitted, CapEffective, CapInheritable Opt[[]string]
-	NS                                         Namespaces
-	Creds                                      Credentials
+	// NS is the ns block, Creds the process_credentials block.
+	NS    Namespaces
+	Creds Credentials
 	// Pod is the Kubernetes pod block and Docker the container id prefix
 	// Tetragon writes as process.docker. A Parser decodes them only when
 	// its selectors read them.
@@ -88,33 +101,45 @@ type Process struct {
 
 // Namespaces holds the namespace inums; Time only carries is_host.
 type Namespaces struct {
+	// PID, Mnt, Net, User, UTS, IPC, Cgroup and Time are the ns block's
+	// pid, mnt, net, user, uts, ipc, cgroup and time entries.
 	PID, Mnt, Net, User, UTS, IPC, Cgroup, Time Namespace
 }
 
 // Namespace is one namespace of a process.
 type Namespace struct {
+	// Inum is the namespace's inode number.
 	Inum Opt[uint64]
 	// InumPresent is true when inum is present and not null, even if it is
 	// not a number (such a value matches no target inum).
 	InumPresent bool
-	IsHost      bool
+	// IsHost is is_host: the namespace is the host's.
+	IsHost bool
 }
 
 // Credentials is Tetragon's process_credentials block.
 type Credentials struct {
+	// UID, GID, EUID, EGID, SUID, SGID, FSUID and FSGID are the real,
+	// effective, saved and file-system user and group ids.
 	UID, GID, EUID, EGID, SUID, SGID, FSUID, FSGID Opt[uint32]
 }
 
 // Exit holds the fields of a process_exit event.
 type Exit struct {
+	// Status is the exit status, Signal the name of the signal that
+	// ended the process, such as "SIGKILL".
 	Status Opt[int32]
 	Signal Opt[string]
 }
 
 // Kprobe holds the fields of a process_kprobe event.
 type Kprobe struct {
+	// FunctionName is the hooked kernel function, such as "fd_install";
+	// PolicyName the TracingPolicy that hooked it.
 	FunctionName Opt[string]
 	PolicyName   Opt[string]
+	// Action and ReturnAction are the policy's actions on the call and
+	// its return, such as "KPROBE_ACTION_POST".
 	Action       Opt[string]
 	ReturnAction Opt[string]
 	// ArgsJSON is Python's json.dumps(args or [], separators=(",", ":")):
@@ -138,7 +163,9 @@ var (
 type DecodeError struct {
 	Err    error // ErrSyntax or ErrStructure
 	Offset int
-	Msg    string
+	// Msg says what was wrong, such as "invalid character 'x' looking for
+	// beginning of value".
+	Msg string
 
 	// What Builder.AddEvent needs to count the line as the Parser would:
 	// whether the line was blank, and for a structure error the stage at

@@ -36,7 +36,7 @@ func ExampleParseSelector() {
 	}
 	st := p.Stats()
 	fmt.Println(sel)
-	fmt.Println(st.SelectedBy, st.DroppedByReason[tetraparse.DropNotSelected], st.KeptWithoutNamespace)
+	fmt.Println(st.SelectedBy, st.DroppedBy(tetraparse.DropNotSelected), st.KeptWithoutNamespace)
 	fmt.Println(st.Selection)
 	// Output:
 	// 1 row

@@ -9,12 +9,13 @@ import (
 
 	"github.com/tetrahids/tetrahids/internal/pyjson"
 	"github.com/tetrahids/tetrahids/internal/pystr"
+	"github.com/tetrahids/tetrahids/internal/schemadoc"
 	"github.com/tetrahids/tetrahids/schema"
 )
 
 // The extraction table of package schema decides which kp_* column each
 // hooked function fills; this file interprets it with the reference's
-// Python semantics (see schema.ExtractField).
+// Python semantics (see schemadoc.ExtractField).
 
 // errExtraction aborts a function's extraction: the reference's extractor
 // raised, so none of its kp_* columns is set (the row is still kept).
@@ -23,7 +24,7 @@ var errExtraction = errors.New("kprobe extraction failed")
 type fieldPlan struct {
 	col          int // raw column index
 	slot         int // kp slot index
-	sel          schema.Selector
+	sel          schemadoc.Selector
 	kinds        []string
 	member       []string
 	convert      string
@@ -62,7 +63,7 @@ type extractor struct {
 func newExtractor(defs *schema.Definitions) (*extractor, error) {
 	x := &extractor{plans: map[string]*functionPlan{}}
 	slotOf := map[int]int{}
-	for _, f := range defs.Extraction.Functions {
+	for _, f := range schemadoc.Of(defs).Extraction.Functions {
 		fp := &functionPlan{function: f.Function, source: f.Source}
 		for _, fld := range f.Fields {
 			col, err := defs.RawColumn(fld.Column)
@@ -75,9 +76,9 @@ func newExtractor(defs *schema.Definitions) (*extractor, error) {
 				slot = len(x.cols)
 				slotOf[idx] = slot
 				x.cols = append(x.cols, idx)
-				x.typs = append(x.typs, col.Type)
+				x.typs = append(x.typs, col.TypeName())
 			}
-			if err := checkConvertType(fld.Convert, col.Type); err != nil {
+			if err := checkConvertType(fld.Convert, col.TypeName()); err != nil {
 				return nil, fmt.Errorf("tetraparse: extraction of %s.%s: %w", f.Function, fld.Column, err)
 			}
 			var member []string
@@ -86,7 +87,7 @@ func newExtractor(defs *schema.Definitions) (*extractor, error) {
 			}
 			fp.fields = append(fp.fields, fieldPlan{
 				col: idx, slot: slot, sel: fld.Select, kinds: fld.Kinds, member: member,
-				convert: fld.Convert, kindOptional: fld.KindOptional, typ: col.Type,
+				convert: fld.Convert, kindOptional: fld.KindOptional, typ: col.TypeName(),
 			})
 		}
 		x.plans[f.Function] = fp
@@ -96,8 +97,8 @@ func newExtractor(defs *schema.Definitions) (*extractor, error) {
 }
 
 func rawIndex(defs *schema.Definitions, name string) int {
-	for i, c := range defs.Raw.Columns {
-		if c.Name == name {
+	for i, c := range defs.RawColumns() {
+		if c.Name() == name {
 			return i
 		}
 	}

@@ -20,6 +20,7 @@ func Inputs(args ...string) ([]string, error) {
 
 // SkippedInput is a directory entry ExpandInputs did not take, and why.
 type SkippedInput struct {
+	// Path is the entry's path, under the directory given.
 	Path string
 	// Reason is a short phrase, such as "directory (not descended into)".
 	Reason string

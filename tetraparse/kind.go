@@ -37,6 +37,15 @@ var kindNames = [numKinds]string{
 	KindRateLimitInfo: "rate_limit_info",
 }
 
+// Kinds returns every event kind, KindUnknown first.
+func Kinds() []Kind {
+	out := make([]Kind, numKinds)
+	for i := range out {
+		out[i] = Kind(i)
+	}
+	return out
+}
+
 // String returns the envelope field name, such as "process_exec".
 func (k Kind) String() string {
 	if k < numKinds {

@@ -200,7 +200,9 @@ func (s *sorter) spill() error {
 	fields := append(slices.Clone(s.schema.Fields()), arrow.Field{Name: fileIndexColumn, Type: arrow.PrimitiveTypes.Int32})
 	runSchema := arrow.NewSchema(fields, nil)
 	path := fmt.Sprintf("%s/run-%05d.arrow", s.dir, len(s.runs))
-	f, err := os.Create(path)
+	// Runs hold raw rows: readable by the owner only, like their
+	// directory (MkdirTemp's 0700).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("tetraparse: time order: %w", err)
 	}

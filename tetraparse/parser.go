@@ -220,8 +220,8 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 	st := &s.stats
 	cfg := &s.p.cfg
 	if !ev.Kind.Kept() {
-		st.DroppedByReason[DropWrongEventType]++
-		st.WrongKinds[ev.Kind]++
+		st.droppedByReason[DropWrongEventType]++
+		st.wrongKinds[ev.Kind]++
 		return
 	}
 	if structErr != nil && stage == stageEnvelope {
@@ -230,17 +230,17 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 	}
 	if ev.Process == nil {
 		if !cfg.KeepWithoutProcess {
-			st.DroppedByReason[DropNoProcess]++
+			st.droppedByReason[DropNoProcess]++
 			return
 		}
 	} else {
 		pid := &ev.Process.NS.PID
 		if pid.IsHost && !cfg.KeepHostNamespace {
-			st.DroppedByReason[DropHostNamespace]++
+			st.droppedByReason[DropHostNamespace]++
 			return
 		}
 		if !pid.InumPresent && !cfg.KeepWithoutNamespace {
-			st.DroppedByReason[DropNoInum]++
+			st.droppedByReason[DropNoInum]++
 			return
 		}
 		if len(s.p.targets) > 0 {
@@ -249,7 +249,7 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 				return
 			}
 			if !pid.Inum.Valid || !s.p.targets[pid.Inum.Value] {
-				st.DroppedByReason[DropWrongInum]++
+				st.droppedByReason[DropWrongInum]++
 				return
 			}
 		}
@@ -262,7 +262,7 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 	} else {
 		for _, w := range cfg.Sentinels {
 			if w.Start <= ev.Time.Value && ev.Time.Value <= w.End {
-				st.DroppedByReason[DropSentinel]++
+				st.droppedByReason[DropSentinel]++
 				return
 			}
 		}
@@ -287,7 +287,7 @@ func (s *stream) keep(ev *Event, d *decoder, structErr *DecodeError, stage stage
 	}
 	st.FieldErrors += int64(ev.FieldErrors)
 	s.rows.appendRow(ev, cfg.NodeName, file, lineNo, s.x)
-	st.KeptByKind[ev.Kind]++
+	st.keptByKind[ev.Kind]++
 	if ev.Process != nil && !ev.Process.NS.PID.InumPresent {
 		st.KeptWithoutNamespace++
 	}

@@ -23,6 +23,8 @@ type Pod struct {
 
 // PodLabel is one Kubernetes label of a pod.
 type PodLabel struct {
+	// Key and Value are the label's name and value, such as "app" and
+	// "web".
 	Key, Value string
 }
 

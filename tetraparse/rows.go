@@ -47,7 +47,7 @@ type rowBuilder struct {
 // (the raw schema itself when every column is kept).
 func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Allocator, x *extractor) (*rowBuilder, error) {
 	sc := defs.RawSchema()
-	b := &rowBuilder{schema: out, mem: mem, version: defs.Raw.ParserVersion}
+	b := &rowBuilder{schema: out, mem: mem, version: defs.ParserVersion()}
 	n := len(sc.Fields())
 	b.cols = make([]*colBuf, n)
 	for _, f := range out.Fields() {
@@ -67,7 +67,7 @@ func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Alloc
 		i, ok := sc.FieldIndices(name), false
 		if len(i) == 1 {
 			c, _ := defs.RawColumn(name)
-			ok = c.Type == want
+			ok = c.TypeName() == want
 		}
 		if !ok {
 			missing = append(missing, name+" ("+want+")")
@@ -113,7 +113,7 @@ func newRowBuilder(defs *schema.Definitions, out *arrow.Schema, mem memory.Alloc
 	b.kpArgsJSON = col("kprobe_args_json", "utf8")
 	b.sourceFile, b.sourceLine, b.parserVersion = col("_source_file", "utf8"), col("_source_line", "uint32"), col("_parser_version", "utf8")
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("tetraparse: raw schema %s lacks columns the parser fills: %v", defs.SchemaVersion, missing)
+		return nil, fmt.Errorf("tetraparse: raw schema %s lacks columns the parser fills: %v", defs.SchemaVersion(), missing)
 	}
 	for _, c := range x.cols {
 		mapped[c] = true

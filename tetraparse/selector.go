@@ -303,7 +303,7 @@ func (sl *selection) admit(p *Process, st *Stats) bool {
 			return true
 		}
 	}
-	st.DroppedByReason[DropNotSelected]++
+	st.droppedByReason[DropNotSelected]++
 	return false
 }
 

@@ -180,7 +180,7 @@ func TestSelectDocsEvents(t *testing.T) {
 	// (one of them line 19), 10 in tenant-jobs, 1 in demo-app.
 	st := run(Config{})
 	require.EqualValues(t, 1, st.Kept())
-	require.EqualValues(t, 45, st.DroppedByReason[DropNoInum])
+	require.EqualValues(t, 45, st.DroppedBy(DropNoInum))
 
 	st = run(Config{KeepWithoutNamespace: true})
 	require.EqualValues(t, 46, st.Kept())
@@ -192,8 +192,8 @@ func TestSelectDocsEvents(t *testing.T) {
 	require.EqualValues(t, 27, st.Kept())
 	require.EqualValues(t, 26, st.KeptWithoutNamespace)
 	require.Equal(t, []int64{16, 10, 0, 1}, st.SelectedBy, "first matching selector counts")
-	require.EqualValues(t, 19, st.DroppedByReason[DropNotSelected])
-	require.EqualValues(t, 2, st.DroppedByReason[DropWrongEventType])
+	require.EqualValues(t, 19, st.DroppedBy(DropNotSelected))
+	require.EqualValues(t, 2, st.DroppedBy(DropWrongEventType))
 	m := st.Map()
 	require.EqualValues(t, 16, m["selected_by_selector_1"])
 	require.EqualValues(t, 0, m["selected_by_selector_3"])
@@ -205,7 +205,7 @@ func TestSelectDocsEvents(t *testing.T) {
 	st = run(Config{Select: sels})
 	require.EqualValues(t, 1, st.Kept())
 	require.Equal(t, []int64{1, 0, 0, 0}, st.SelectedBy)
-	require.EqualValues(t, 45, st.DroppedByReason[DropNoInum])
+	require.EqualValues(t, 45, st.DroppedBy(DropNoInum))
 
 	// Container ids: the docs' privileged-pod container (5 exec events
 	// plus line 38), given by its docker short id.
@@ -229,7 +229,7 @@ func TestSelectionFromBlockCache(t *testing.T) {
 	}
 	st := p.Stats()
 	require.EqualValues(t, 50, st.Kept())
-	require.EqualValues(t, 50, st.DroppedByReason[DropNotSelected])
+	require.EqualValues(t, 50, st.DroppedBy(DropNotSelected))
 }
 
 func TestSelectionNeedsNoK8sDecoding(t *testing.T) {

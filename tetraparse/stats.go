@@ -42,6 +42,15 @@ var dropNames = [numDropReasons]string{
 	DropNotSelected:    "drop_not_selected",
 }
 
+// DropReasons returns every drop reason, in the order the rules apply.
+func DropReasons() []DropReason {
+	out := make([]DropReason, numDropReasons)
+	for i := range out {
+		out[i] = DropReason(i)
+	}
+	return out
+}
+
 // String returns the reference's counter name, such as "drop_no_process".
 func (r DropReason) String() string {
 	if r < numDropReasons {
@@ -52,24 +61,29 @@ func (r DropReason) String() string {
 
 // Stats accounts for every input line. For any input,
 //
-//	LinesRead == Blank + Kept + Dropped + JSONErrors + StructureErrors + LinesTooLong
+//	LinesRead == Blank + Kept() + Dropped() + JSONErrors + StructureErrors + LinesTooLong
 //
-// where Kept and Dropped are the sums of KeptByKind and DroppedByReason.
-// The other counters describe kept rows, selection outcomes or files, and
-// do not take part in the sum.
+// where Kept and Dropped are the sums of KeptBy over the kinds and
+// DroppedBy over the drop reasons. The other counters describe kept rows,
+// selection outcomes or files, and do not take part in the sum. The
+// counters by kind and by reason are read through methods, so that a new
+// Kind or DropReason changes no field.
 type Stats struct {
+	// FilesRead counts the files opened, FilesFailed those that could
+	// not be opened or read to the end (see FailedFiles): a file that
+	// fails while being read counts in both.
 	FilesRead   int64
 	FilesFailed int64
-	LinesRead   int64
+	// LinesRead counts every input line, the left side of the sum above.
+	LinesRead int64
 	// Blank counts lines that are empty after removing white space.
 	Blank int64
-	// KeptByKind counts rows by event kind (only exec, exit and kprobe).
-	KeptByKind [numKinds]int64
-	// DroppedByReason counts lines dropped by each rule.
-	DroppedByReason [numDropReasons]int64
-	// WrongKinds counts the DropWrongEventType lines by the kind they had
-	// (KindUnknown for non-objects and unknown envelopes).
-	WrongKinds [numKinds]int64
+	// keptByKind counts rows by event kind (only exec, exit and kprobe).
+	keptByKind [numKinds]int64
+	// droppedByReason counts lines dropped by each rule.
+	droppedByReason [numDropReasons]int64
+	// wrongKinds counts the DropWrongEventType lines by the kind they had.
+	wrongKinds [numKinds]int64
 	// JSONErrors counts lines that are not valid JSON (as Python's
 	// json.loads judges it) or not valid UTF-8.
 	JSONErrors int64
@@ -99,7 +113,7 @@ type Stats struct {
 	KeptWithoutNamespace int64
 	// SelectedBy counts, for each selector of Config.Select, the events it
 	// was the first to match (they may still fall in a sentinel window);
-	// events no selector matches are DroppedByReason[DropNotSelected].
+	// events no selector matches are DroppedBy(DropNotSelected).
 	// Empty without selectors.
 	SelectedBy []int64
 	// FailedFiles names the files counted in FilesFailed and why they
@@ -123,6 +137,33 @@ type FailedFile struct {
 	Reason string `json:"reason"`
 }
 
+// KeptBy returns the number of rows of events of kind k; only kinds whose
+// Kept method reports true have any.
+func (s *Stats) KeptBy(k Kind) int64 {
+	if k >= numKinds {
+		return 0
+	}
+	return s.keptByKind[k]
+}
+
+// DroppedBy returns the number of lines the rule r dropped.
+func (s *Stats) DroppedBy(r DropReason) int64 {
+	if r >= numDropReasons {
+		return 0
+	}
+	return s.droppedByReason[r]
+}
+
+// WrongKind returns the number of lines dropped as DropWrongEventType that
+// held an event of kind k: KindUnknown counts JSON values that are no
+// event (not an object, or an object without a known event key).
+func (s *Stats) WrongKind(k Kind) int64 {
+	if k >= numKinds {
+		return 0
+	}
+	return s.wrongKinds[k]
+}
+
 // Errors returns the number of lines that could not be read as an event:
 // JSON errors, structure errors and over-long lines.
 func (s *Stats) Errors() int64 { return s.JSONErrors + s.StructureErrors + s.LinesTooLong }
@@ -131,7 +172,7 @@ func (s *Stats) Errors() int64 { return s.JSONErrors + s.StructureErrors + s.Lin
 // any kind: the Errors, and JSON values that are not an event (a number,
 // a string, an object without a known event key), as a README or a CSV
 // file read as export gives.
-func (s *Stats) Unreadable() int64 { return s.Errors() + s.WrongKinds[KindUnknown] }
+func (s *Stats) Unreadable() int64 { return s.Errors() + s.wrongKinds[KindUnknown] }
 
 // MostlyUnreadable reports whether more than half of the non-blank lines
 // are Unreadable: the input is most likely not Tetragon export (a wrong
@@ -144,7 +185,7 @@ func (s *Stats) MostlyUnreadable() bool {
 // Kept returns the number of rows produced.
 func (s *Stats) Kept() int64 {
 	var n int64
-	for _, v := range s.KeptByKind {
+	for _, v := range s.keptByKind {
 		n += v
 	}
 	return n
@@ -153,7 +194,7 @@ func (s *Stats) Kept() int64 {
 // Dropped returns the number of lines dropped by a rule.
 func (s *Stats) Dropped() int64 {
 	var n int64
-	for _, v := range s.DroppedByReason {
+	for _, v := range s.droppedByReason {
 		n += v
 	}
 	return n
@@ -177,12 +218,12 @@ func (s *Stats) Add(o *Stats) {
 	s.FilesFailed += o.FilesFailed
 	s.LinesRead += o.LinesRead
 	s.Blank += o.Blank
-	for i := range s.KeptByKind {
-		s.KeptByKind[i] += o.KeptByKind[i]
-		s.WrongKinds[i] += o.WrongKinds[i]
+	for i := range s.keptByKind {
+		s.keptByKind[i] += o.keptByKind[i]
+		s.wrongKinds[i] += o.wrongKinds[i]
 	}
-	for i := range s.DroppedByReason {
-		s.DroppedByReason[i] += o.DroppedByReason[i]
+	for i := range s.droppedByReason {
+		s.droppedByReason[i] += o.droppedByReason[i]
 	}
 	s.JSONErrors += o.JSONErrors
 	s.StructureErrors += o.StructureErrors
@@ -235,11 +276,11 @@ func (s *Stats) Reference() map[string]int64 {
 		"tagged_procfs_walk_execs": s.ProcfsWalkTagged,
 	}
 	for k := KindExec; k <= KindKprobe; k++ {
-		m["kept_"+k.String()] = s.KeptByKind[k]
+		m["kept_"+k.String()] = s.keptByKind[k]
 	}
 	for r := DropReason(0); r < numDropReasons; r++ {
 		if r != DropNotSelected {
-			m[r.String()] = s.DroppedByReason[r]
+			m[r.String()] = s.droppedByReason[r]
 		}
 	}
 	for k, v := range m {
@@ -268,14 +309,14 @@ func (s *Stats) Map() map[string]int64 {
 		m[fmt.Sprintf("selected_by_selector_%d", i+1)] = n
 	}
 	for r := DropReason(0); r < numDropReasons; r++ {
-		m[r.String()] = s.DroppedByReason[r]
+		m[r.String()] = s.droppedByReason[r]
 	}
 	for k := KindExec; k <= KindKprobe; k++ {
 		m["kept_"+k.String()] += 0
 	}
 	for k := Kind(0); k < numKinds; k++ {
-		if s.WrongKinds[k] > 0 {
-			m["wrong_event_type_"+k.String()] = s.WrongKinds[k]
+		if s.wrongKinds[k] > 0 {
+			m["wrong_event_type_"+k.String()] = s.wrongKinds[k]
 		}
 	}
 	return m

@@ -51,7 +51,7 @@ func TestStatsAddAndMap(t *testing.T) {
 	a := Stats{LinesRead: 3, LinesTooLong: 1, KeptWithoutNamespace: 2, SelectedBy: []int64{1},
 		FailedFiles: []FailedFile{{File: "a", Reason: "x"}}, Selection: "s1"}
 	b := Stats{LinesRead: 2, LinesTooLong: 2, SelectedBy: []int64{1, 4}, FailedFiles: []FailedFile{{File: "b"}}, Selection: "s2"}
-	a.DroppedByReason[DropNotSelected] = 3
+	a.droppedByReason[DropNotSelected] = 3
 	a.Add(&b)
 	a.Add(&b)
 	require.EqualValues(t, 7, a.LinesRead)
@@ -80,4 +80,37 @@ func TestStatsAddAndMap(t *testing.T) {
 	st := p.Stats()
 	st.SelectedBy[0] = 99
 	require.Equal(t, []int64{1}, p.Stats().SelectedBy)
+}
+
+// TestStatsByKindAndReason checks the accessors against the counters they
+// sum to, and that out-of-range kinds and reasons read as zero.
+func TestStatsByKindAndReason(t *testing.T) {
+	p, err := New(Config{TargetInums: []uint64{4026531836}})
+	require.NoError(t, err)
+	in := nsEvent + "\n" + `{"process_lsm":{}}` + "\n7\n" + `{"process_exec":{}}` + "\n"
+	for _, err := range p.Records(strings.NewReader(in), "x") {
+		require.NoError(t, err)
+	}
+	st := p.Stats()
+	require.NoError(t, st.Check())
+	var kept, wrong, dropped int64
+	for _, k := range Kinds() {
+		kept += st.KeptBy(k)
+		wrong += st.WrongKind(k)
+	}
+	for _, r := range DropReasons() {
+		dropped += st.DroppedBy(r)
+	}
+	require.Equal(t, st.Kept(), kept)
+	require.Equal(t, st.Dropped(), dropped)
+	require.Equal(t, st.DroppedBy(DropWrongEventType), wrong)
+	require.EqualValues(t, 1, st.KeptBy(KindExec))
+	require.EqualValues(t, 1, st.WrongKind(KindLsm))
+	require.EqualValues(t, 1, st.WrongKind(KindUnknown))
+	require.EqualValues(t, 1, st.DroppedBy(DropNoProcess))
+	require.Zero(t, st.KeptBy(Kind(200)))
+	require.Zero(t, st.WrongKind(Kind(200)))
+	require.Zero(t, st.DroppedBy(DropReason(200)))
+	require.Len(t, Kinds(), int(KindRateLimitInfo)+1)
+	require.Len(t, DropReasons(), int(DropNotSelected)+1)
 }

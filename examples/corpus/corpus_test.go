@@ -222,15 +222,17 @@ func TestFlagErrors(t *testing.T) {
 	// Errors found by corpus.NewPlan name the flag, before any output.
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
+	in := filepath.Join(dir, "tetragon.log")
+	require.NoError(t, os.WriteFile(in, nil, 0o644))
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-in", dir, "-labels", filepath.Join(dir, "missing.csv"), "-no-anonymize"}, "-labels: "},
-		{[]string{"-in", dir, "-schema", "9.9", "-no-anonymize"}, "-schema: \"9.9\""},
-		{[]string{"-in", dir}, "-hmac-key-file: "},
+		{[]string{"-in", in, "-labels", filepath.Join(dir, "missing.csv"), "-no-anonymize"}, "-labels: "},
+		{[]string{"-in", in, "-schema", "9.9", "-no-anonymize"}, "-schema: \"9.9\""},
+		{[]string{"-in", in}, "-hmac-key-file: "},
 		{[]string{"-in", filepath.Join(dir, "nope"), "-no-anonymize"}, "-in: "},
-		{[]string{"-in", dir, "-spill-compression", "gzip", "-no-anonymize"}, "-spill-compression: "},
+		{[]string{"-in", in, "-spill-compression", "gzip", "-no-anonymize"}, "-spill-compression: "},
 		{[]string{"-no-anonymize", "-lineage-out", filepath.Join(out, "graph")}, "-lineage-out: "},
 		{[]string{"-no-anonymize", "-license", "CC BY 4.0"}, "-license: "},
 		{[]string{"-private-alias-map", filepath.Join(out, "full.json")}, "-private-alias-map: "},

@@ -12,8 +12,8 @@
 //
 //	go run ./examples/corpus
 //
-// On your own Tetragon export (files or directories of rotated
-// .json/.json.gz files), cutting train/test at a time:
+// On your own Tetragon export (files, or directories whose *.log, *.json
+// and *.jsonl files, rotated or .gz, are read), cutting train/test at a time:
 //
 //	go run ./examples/corpus -in /var/log/tetragon/ -cut 2026-04-19T21:46:27Z \
 //	  -labels labels.csv -target-inums 4026533329,4026533387 \
@@ -46,11 +46,15 @@
 //	out/datacard.md                         the card's tables, computed from data/
 //	out/README.md                           the Hugging Face dataset card: metadata (-license), status, columns, tables
 //
-// A failed or interrupted build leaves the previous -out untouched; an
-// existing -out is replaced only if it is empty or itself a corpus. The
-// exit status is non-zero on any error. Progress goes to stderr (a
-// redrawn line on a terminal, a line every 10 s otherwise; -q silences it
-// and the summary).
+// A failed or interrupted build (SIGINT, SIGTERM, SIGHUP) leaves the
+// previous -out untouched, and a finished one replaces it in one atomic
+// step; an existing -out is replaced only if it is empty or itself a
+// corpus. One build at a time writes an -out: another refuses, or waits
+// with -wait. Inputs that yield no rows or are mostly not Tetragon events
+// fail unless -allow-empty. On Kubernetes, pick the target with -select
+// and -keep-without-ns. The exit status is non-zero on any error. Progress
+// goes to stderr (a redrawn line on a terminal, a line every 10 s
+// otherwise; -q silences it, the summary and the warnings but for a count).
 //
 // # Anonymization
 //
@@ -99,13 +103,16 @@ import (
 const tool = "github.com/tetrahids/tetrahids/examples/corpus"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal) ends a build as SIGTERM does: cancelled,
+	// its temporary directory removed, a previous -out untouched.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "corpus:", err)
-		}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted by a signal; nothing was written")
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // -h is not an error
+		fmt.Fprintln(os.Stderr, "corpus:", err)
 		os.Exit(1)
 	}
 }
@@ -133,8 +140,8 @@ var flagNames = map[string]string{
 	"Out": "-out", "In": "-in", "TrainIn": "-train-in", "TestIn": "-test-in", "Cut": "-cut",
 	"LabelsFile": "-labels", "SentinelsFile": "-sentinels", "Schema": "-schema", "Order": "-order",
 	"SpillCompression": "-spill-compression", "NoAnonymize": "-no-anonymize", "HMACKeyFile": "-hmac-key-file",
-	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "License": "-license",
-	"PrivateAliasMap": "-private-alias-map",
+	"PolicyFile": "-policy", "LineageOut": "-lineage-out", "Workers": "-workers", "License": "-license", "Select": "-select",
+	"KeepWithoutNamespace": "-keep-without-ns", "PrivateAliasMap": "-private-alias-map",
 }
 
 // parseFlags reads the command line, checking what the flags alone decide.
@@ -144,13 +151,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("corpus", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var in, trainIn, testIn listFlag
-	fs.Var(&in, "in", "Tetragon JSON export: a file (.json, .json.gz) or a directory of rotated files; repeatable")
+	fs.Var(&in, "in", "Tetragon JSON export: a file (any name; .gz is gunzipped) or a directory, whose *.log, *.json, *.jsonl (rotated, .gz) files are read; repeatable")
 	fs.Var(&trainIn, "train-in", "train inputs, as -in; with -test-in instead of -in and -cut")
 	fs.Var(&testIn, "test-in", "test inputs, as -in")
 	cut := fs.String("cut", "", "RFC 3339 time: events before it go to train, the others to test (default with -labels: the first window's start)")
 	fs.StringVar(&c.LabelsFile, "labels", "", "labels.csv of ATT&CK trial windows (start_ts,end_ts,technique_id,trial,…)")
 	fs.BoolVar(&c.NoLabelColumns, "no-label-columns", false, "with -labels, do not append is_attack/technique_id to the shards")
 	inums := fs.String("target-inums", "", "comma-separated PID-namespace inums to keep (default: every non-host PID namespace)")
+	var sels listFlag
+	fs.Var(&sels, "select", "keep the events of a target instead, e.g. pod-namespace=shop,pod-label=app=cart (terms pid-ns, pod-namespace, pod-name, pod-label, container-id); repeatable: any matches")
+	fs.BoolVar(&c.KeepWithoutNamespace, "keep-without-ns", false, "keep events without a PID-namespace inum (Kubernetes without --enable-process-ns; host and container cannot be told apart: use -select)")
+	fs.IntVar(&c.MaxLineBytes, "max-line-bytes", tetraparse.DefaultMaxLineBytes, "longest input line; longer ones are skipped and counted as errors (0: no limit)")
+	fs.BoolVar(&c.SkipBadFiles, "skip-bad-files", false, "go on past an input file that cannot be read to the end (stats.json lists it); default: fail")
+	fs.BoolVar(&c.AllowEmpty, "allow-empty", false, "build even when the inputs yield no rows or are mostly not Tetragon events")
+	fs.BoolVar(&c.WaitForLock, "wait", false, "wait while another build writes -out (default: refuse at once)")
 	fs.StringVar(&c.SentinelsFile, "sentinels", "", "CSV of sentinel windows to drop (start_ts,end_ts,label; bounds inclusive)")
 	fs.StringVar(&c.NodeName, "node-name", "", "node name written when an event has none")
 	fs.StringVar(&c.Schema, "schema", schema.DefaultVersion, "schema version (1.1, 1.0) or a feature_definitions.json path")
@@ -170,7 +184,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&c.PrivateAliasMap, "private-alias-map", "", "also write the full alias map (original basenames) to this file (mode 0600; not inside -out)")
 	fs.IntVar(&c.Workers, "workers", 0, "files parsed in parallel, and columns encoded in parallel (default GOMAXPROCS)")
 	order := fs.String("order", "file", "row order: file (input order, the reference's) or time (global event-time sort)")
-	fs.BoolVar(&o.quiet, "q", false, "no progress or summary output (warnings and errors still go to stderr)")
+	fs.BoolVar(&o.quiet, "q", false, "no progress, summary or warnings (one line counts the warnings); errors still go to stderr")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile after the last batch is written (before the shards are closed) to this file")
 	fs.Usage = func() {
@@ -191,14 +205,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("-cut splits -in; -train-in/-test-in are already split")
 	case len(c.In)+len(c.TrainIn)+len(c.TestIn) == 0:
 		c.Sample = true
-		if *cut != "" || c.LabelsFile != "" || c.SentinelsFile != "" || *inums != "" {
-			return nil, errors.New("-cut, -labels, -sentinels and -target-inums need inputs (-in or -train-in/-test-in)")
+		if *cut != "" || c.LabelsFile != "" || c.SentinelsFile != "" || *inums != "" || len(sels) > 0 || c.KeepWithoutNamespace {
+			return nil, errors.New("-cut, -labels, -sentinels, -target-inums, -select and -keep-without-ns need inputs (-in or -train-in/-test-in)")
 		}
 	}
 	if *cut != "" {
 		t, err := time.Parse(time.RFC3339Nano, *cut)
-		if err != nil {
-			return nil, fmt.Errorf("-cut %q: want an RFC 3339 time such as 2026-04-19T21:46:27Z: %w", *cut, err)
+		if err != nil { // not Go's layout string
+			return nil, fmt.Errorf("-cut %q: want an RFC 3339 time such as 2026-04-19T21:46:27Z", *cut)
 		}
 		c.Cut = t
 	}
@@ -210,6 +224,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			}
 			c.TargetInums = append(c.TargetInums, v)
 		}
+	}
+	for _, text := range sels {
+		sel, err := tetraparse.ParseSelector(text)
+		if err != nil {
+			return nil, fmt.Errorf("-select: %s", strings.TrimPrefix(err.Error(), "tetraparse: "))
+		}
+		c.Select = append(c.Select, sel)
 	}
 	switch *order {
 	case "file":
@@ -224,7 +245,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		v    int64
 		min  int64
 	}{{"-shard-rows", c.ShardRows, 1}, {"-row-group-rows", c.RowGroupRows, 1}, {"-batch-rows", int64(c.BatchRows), 1},
-		{"-memory-limit", o.memoryLimitMiB, 0}, {"-spill-memory", *spillMiB, 0}, {"-workers", int64(c.Workers), 0}} {
+		{"-memory-limit", o.memoryLimitMiB, 0}, {"-spill-memory", *spillMiB, 0}, {"-workers", int64(c.Workers), 0}, {"-max-line-bytes", int64(c.MaxLineBytes), 0}} {
 		if x.v < x.min {
 			return nil, fmt.Errorf("%s %d: must be %s", x.name, x.v, map[int64]string{0: "zero or more", 1: "positive"}[x.min])
 		}
@@ -232,6 +253,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	c.SpillMemory = *spillMiB << 20
 	if *spillMiB == 0 {
 		c.SpillMemory = -1 // the Config's "none"; its zero is the default
+	}
+	if c.MaxLineBytes == 0 {
+		c.MaxLineBytes = -1 // likewise
 	}
 	switch {
 	case c.Out == "":
@@ -271,7 +295,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	c := o.cfg
 	c.Tool = tool
-	c.OnWarning = func(msg string) { fmt.Fprintln(stderr, "corpus: warning: "+msg) }
+	var warnings int64 // under -q, counted and summed up in one line
+	c.OnWarning = func(msg string) {
+		if warnings++; !o.quiet {
+			fmt.Fprintln(stderr, "corpus: warning: "+msg)
+		}
+	}
+	defer func() {
+		if o.quiet && warnings > 0 {
+			fmt.Fprintf(stderr, "corpus: %s not shown (-q)\n", numfmt.Count(warnings, "warning", "warnings"))
+		}
+	}()
 	pl := newProgressLine(stderr)
 	var profErr error
 	c.OnProgress = func(p corpus.Progress) {
@@ -304,9 +338,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// progressLine prints the build's progress: the stage, events kept or rows
-// done, the rate, the elapsed time and, when the stage's total is known,
-// the ETA. On a terminal the line is redrawn every second; otherwise (a log
+// progressLine prints the build's progress (corpus.Progress.String). On a
+// terminal the line is redrawn every second; otherwise (a log
 // file, CI) a line is printed every 10 seconds. A stage shorter than that
 // prints nothing.
 type progressLine struct {
@@ -331,51 +364,20 @@ func (p *progressLine) report(r corpus.Progress) {
 		return
 	}
 	p.printed = !r.Done
-	stage := string(r.Stage)
-	if r.Split != "" {
-		stage += " " + r.Split
-	}
-	sec := r.Elapsed.Seconds()
-	var b strings.Builder
-	fmt.Fprintf(&b, "corpus: %-12s", stage)
-	frac := -1.0
-	if r.TotalBytes > 0 {
-		fmt.Fprintf(&b, " %s events  %s events/s  %.1f MB/s", numfmt.Group(r.Rows), numfmt.Group(int64(float64(r.Rows)/sec)), float64(r.Bytes)/sec/1e6)
-		frac = float64(r.Bytes) / float64(r.TotalBytes)
-	} else if r.TotalRows > 0 {
-		fmt.Fprintf(&b, " %s/%s rows  %s rows/s", numfmt.Group(r.Rows), numfmt.Group(r.TotalRows), numfmt.Group(int64(float64(r.Rows)/sec)))
-		frac = float64(r.Rows) / float64(r.TotalRows)
-	} else {
-		fmt.Fprintf(&b, " %s rows  %s rows/s", numfmt.Group(r.Rows), numfmt.Group(int64(float64(r.Rows)/sec)))
-	}
-	fmt.Fprintf(&b, "  %s elapsed", numfmt.Clock(r.Elapsed))
-	if frac > 0 && frac < 1 && !r.Done {
-		fmt.Fprintf(&b, "  ETA %s", numfmt.Clock(time.Duration(float64(r.Elapsed)*(1-frac)/frac)))
-	}
+	line := "corpus: " + r.String()
 	switch {
 	case p.tty && r.Done:
-		fmt.Fprintf(p.w, "\r%s\033[K\n", b.String())
+		fmt.Fprintf(p.w, "\r%s\033[K\n", line)
 	case p.tty:
-		fmt.Fprintf(p.w, "\r%s\033[K", b.String())
+		fmt.Fprintf(p.w, "\r%s\033[K", line)
 	default:
-		fmt.Fprintln(p.w, b.String())
+		fmt.Fprintln(p.w, line)
 	}
 }
 
 // summary prints what was written, and how fast.
 func summary(w io.Writer, r *corpus.Result) {
-	var parts []string
-	for _, s := range r.Splits {
-		parts = append(parts, fmt.Sprintf("%s %s rows in %d shard(s)", s.Name, numfmt.Group(s.Rows), len(s.Shards)))
-	}
-	anon := "anonymized"
-	if !r.Anonymized {
-		anon = "NOT anonymized"
-	}
-	sec := r.Elapsed.Seconds()
-	fmt.Fprintf(w, "corpus: wrote %s (%s; %s, %.1f MB) from %s lines (%.1f MB) in %.1f s: %s events/s, %.1f MB/s\n",
-		r.Out, strings.Join(parts, ", "), anon, float64(r.OutBytes)/1e6, numfmt.Group(r.Lines), float64(r.InputBytes)/1e6,
-		sec, numfmt.Group(int64(float64(r.Lines)/sec)), float64(r.InputBytes)/1e6/sec)
+	fmt.Fprintf(w, "corpus: %s\n", r)
 	fmt.Fprintf(w, "corpus: see %s and %s\n", filepath.Join(r.Out, "README.md"), filepath.Join(r.Out, "stats.json"))
 	if r.LineageOut != "" {
 		fmt.Fprintf(w, "corpus: train lineage graph in %s\n", r.LineageOut)

@@ -25,23 +25,23 @@ func main() {
 		os.Exit(1)
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "schema %s (%s): %d raw columns, %d encoded columns\n\n", defs.SchemaVersion, defs.Release, len(defs.Raw.Columns), len(defs.Encoded.Columns))
+	raw, encoded := defs.RawColumns(), defs.Columns()
+	fmt.Fprintf(w, "schema %s (%s): %d raw columns, %d encoded columns\n\n", defs.SchemaVersion(), defs.CorpusRelease(), len(raw), len(encoded))
 	fmt.Fprintln(w, "RAW\tTYPE\tGROUP\tMEANING")
-	for _, c := range defs.Raw.Columns {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name, c.Type, c.Group, c.Meaning)
+	for _, c := range raw {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name(), c.TypeName(), c.Group(), c.Meaning())
 	}
 	fmt.Fprintln(w, "\nENCODED\tTYPE\tTIER\tCODES/BUCKETS")
 	tiers := map[string]int{}
-	for _, c := range defs.Encoded.Columns {
+	for _, c := range encoded {
 		size := ""
-		switch {
-		case c.Categorical != nil:
-			size = fmt.Sprintf("%d codes", len(c.Categorical.Codes))
-		case c.Hash != nil:
-			size = fmt.Sprintf("%d buckets", c.Hash.Capacity)
+		if c.Categorical() {
+			size = fmt.Sprintf("%d codes", len(c.Codes()))
+		} else if h, ok := c.Hash(); ok {
+			size = fmt.Sprintf("%d buckets", h.Capacity)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name, c.Type, c.Tier, size)
-		tiers[c.Tier]++
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name(), c.TypeName(), c.Tier(), size)
+		tiers[c.Tier()]++
 	}
 	w.Flush()
 	keys := make([]string, 0, len(tiers))

@@ -9,11 +9,15 @@
 //	go run ./examples/synth -events 5000 -out - | head
 //
 // With -rotate N the output is a directory holding a rotated export set as
-// Tetragon writes it: backups tetragon-00001.json, tetragon-00002.json, …
-// (gzip'd with -compress) of N events each, and the active file
-// tetragon.json last; tetraparse.Inputs reads such a directory in that
-// order. Otherwise -out is one file ("-" is stdout; a name ending in ".gz"
-// is gzip'd).
+// Tetragon's file export (lumberjack) leaves it: backups of N events each
+// named after their rotation time in UTC, tetragon-2026-04-14T01-45-21.337.log
+// (tetragon-….log.gz with -compress, as --export-file-compress makes them),
+// and the active file tetragon.log holding the rest, mode 0600 as Tetragon
+// writes them by default. Rotation times are
+// those of the generated events, so the names sort in event order, and
+// tetraparse.Inputs reads such a directory oldest backup first, active
+// file last. Otherwise -out is one file ("-" is stdout; a name ending in
+// ".gz" is gzip'd).
 //
 // The labels file has the header start_ts,end_ts,technique_id,trial,tactic,
 // technique_name. Its windows lie after a suggested train/test cut placed
@@ -218,51 +222,12 @@ func writeSingle(cfg synth.Config, out string, stdout io.Writer) (span, error) {
 	})
 }
 
-// writeRotated writes a rotated export set into dir: numbered backups of
-// per events each, then the active file.
+// writeRotated writes a rotated export set into dir as Tetragon's file
+// export leaves it (see synth.Generator.WriteExport).
 func writeRotated(cfg synth.Config, dir string, per int, compress bool) (span, error) {
 	var sp span
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return sp, err
-	}
-	g := synth.New(cfg)
-	files := (cfg.Events + per - 1) / per
-	for k := range files {
-		n := min(per, cfg.Events-k*per)
-		name, gz := fmt.Sprintf("tetragon-%05d.json", k+1), compress
-		if k == files-1 {
-			name, gz = "tetragon.json", false // the active file is never compressed
-		}
-		if gz {
-			name += ".gz"
-		}
-		err := writeFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
-			var zw *gzip.Writer
-			if gz {
-				zw = gzip.NewWriter(w)
-				w = zw
-			}
-			bw := bufio.NewWriterSize(w, 1<<20)
-			for range n {
-				line := g.Next()
-				sp.observe(line)
-				if _, err := bw.Write(line); err != nil {
-					return err
-				}
-			}
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			if zw != nil {
-				return zw.Close()
-			}
-			return nil
-		})
-		if err != nil {
-			return sp, err
-		}
-	}
-	return sp, nil
+	err := synth.New(cfg).WriteExport(dir, per, compress, sp.observe)
+	return sp, err
 }
 
 // writeFileAtomic writes path through a temporary file in the same

@@ -66,8 +66,34 @@ func TestRotatedSet(t *testing.T) {
 		names = append(names, filepath.Base(f))
 		total += lines(t, f)
 	}
-	assert.Equal(t, []string{"tetragon-00001.json.gz", "tetragon-00002.json.gz", "tetragon-00003.json.gz", "tetragon.json"}, names)
+	// Lumberjack's layout: three compressed backups named by their
+	// rotation time, oldest first, then the active file.
+	require.Len(t, names, 4)
+	assert.Equal(t, "tetragon.log", names[3])
+	var stamps []time.Time
+	for _, n := range names[:3] {
+		stamp, ok := strings.CutPrefix(n, "tetragon-")
+		require.True(t, ok, n)
+		stamp, ok = strings.CutSuffix(stamp, ".log.gz")
+		require.True(t, ok, n)
+		at, err := time.Parse("2006-01-02T15-04-05.000", stamp)
+		require.NoError(t, err, n)
+		stamps = append(stamps, at)
+	}
 	assert.Equal(t, 1050, total)
+	// Each backup was rotated by the first event of the next file: its
+	// time lies between its own last event and that first event.
+	for k, at := range stamps {
+		ev := eventTimes(t, files[k])
+		next := eventTimes(t, files[k+1])
+		assert.Len(t, ev, 300)
+		assert.False(t, at.Before(ev[len(ev)-1].Truncate(time.Millisecond)), names[k])
+		assert.Equal(t, next[0].Truncate(time.Millisecond), at, names[k])
+	}
+	assert.Len(t, eventTimes(t, files[3]), 150)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 4, "no temporary file left behind")
 	assert.Contains(t, stderr.String(), "build with -cut ")
 
 	// The labels load, do not overlap, and all start at or after the cut.
@@ -91,6 +117,31 @@ func TestRotatedSet(t *testing.T) {
 	require.NoError(t, st.Check())
 	assert.EqualValues(t, 1050, st.LinesRead)
 	assert.Zero(t, st.JSONErrors)
+}
+
+// eventTimes returns the "time" of every event of an export file, in
+// file order.
+func eventTimes(t *testing.T, path string) []time.Time {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err)
+		r = zr
+	}
+	var out []time.Time
+	dec := json.NewDecoder(r)
+	for dec.More() {
+		var ev struct {
+			Time time.Time `json:"time"`
+		}
+		require.NoError(t, dec.Decode(&ev))
+		out = append(out, ev.Time)
+	}
+	return out
 }
 
 // TestCorpusSample checks that package corpus's embedded sample labels

@@ -103,8 +103,8 @@ func Num(t testing.TB, m map[string]any, keys ...string) int64 {
 // EncodedNames lists the encoded columns of defs in order.
 func EncodedNames(defs *schema.Definitions) []string {
 	var names []string
-	for _, c := range defs.Encoded.Columns {
-		names = append(names, c.Name)
+	for _, c := range defs.Columns() {
+		names = append(names, c.Name())
 	}
 	return names
 }
@@ -154,13 +154,14 @@ func ReadLabeled(t testing.TB, path string) [][3]string {
 func CheckAccounting(t testing.TB, out string) {
 	t.Helper()
 	st := ReadStats(t, out)
-	var kept, lines int64
+	var kept, lines, errs int64
 	for set := range st["parser"].(map[string]any) {
 		var s tetraparse.Stats
 		s.LinesRead = Num(t, st, "parser", set, "lines_read")
 		s.Blank = Num(t, st, "parser", set, "lines_blank")
 		s.JSONErrors = Num(t, st, "parser", set, "errors_json_parse")
 		s.StructureErrors = Num(t, st, "parser", set, "errors_structure")
+		s.LinesTooLong = Num(t, st, "parser", set, "errors_line_too_long")
 		k := Num(t, st, "parser", set, "lines_kept")
 		var dropped int64
 		for key, v := range st["parser"].(map[string]any)[set].(map[string]any) {
@@ -168,10 +169,11 @@ func CheckAccounting(t testing.TB, out string) {
 				dropped += int64(v.(float64))
 			}
 		}
-		sum := s.Blank + k + dropped + s.JSONErrors + s.StructureErrors
+		sum := s.Blank + k + dropped + s.Errors()
 		assert.Equal(t, s.LinesRead, sum, "%s: lines_read = blank + kept + dropped + errors", set)
 		kept += k
 		lines += s.LinesRead
+		errs += s.Errors()
 	}
 	var written int64
 	for split := range st["output"].(map[string]any) {
@@ -181,6 +183,7 @@ func CheckAccounting(t testing.TB, out string) {
 	}
 	assert.Equal(t, kept, written+Num(t, st, "accounting", "rows_without_time_dropped_by_cut"))
 	assert.Equal(t, lines, Num(t, st, "accounting", "lines_read"))
+	assert.Equal(t, errs, Num(t, st, "accounting", "lines_errors"), "lines_errors: JSON, structure and over-long lines")
 }
 
 // MdTable is a parsed Markdown table: the header and the rows' cells.
@@ -344,14 +347,14 @@ func count(t testing.TB, recs []arrow.RecordBatch, defs *schema.Definitions, set
 				}
 				rc.dist[name][intAt(col(name), i)]++
 			}
-			for _, c := range defs.Encoded.Columns {
-				if c.Hash == nil {
+			for _, c := range defs.Columns() {
+				if _, ok := c.Hash(); !ok {
 					continue
 				}
-				if rc.used[c.Name] == nil {
-					rc.used[c.Name] = map[int64]bool{}
+				if rc.used[c.Name()] == nil {
+					rc.used[c.Name()] = map[int64]bool{}
 				}
-				rc.used[c.Name][intAt(col(c.Name), i)] = true
+				rc.used[c.Name()][intAt(col(c.Name()), i)] = true
 			}
 		}
 	}
@@ -465,23 +468,24 @@ func checkCardFile(t testing.TB, out, name string) {
 
 	hashTab := tables["Hash buckets"]
 	hashed := 0
-	for _, c := range defs.Encoded.Columns {
-		if c.Hash == nil {
+	for _, c := range defs.Columns() {
+		h, ok := c.Hash()
+		if !ok {
 			continue
 		}
 		hashed++
-		row := hashTab.Row(t, c.Name)
-		assert.EqualValues(t, c.Hash.Capacity, MdInt(t, hashTab.Cell(t, row, "capacity")))
+		row := hashTab.Row(t, c.Name())
+		assert.EqualValues(t, h.Capacity, MdInt(t, hashTab.Cell(t, row, "capacity")))
 		all := map[int64]bool{}
 		for _, name := range names {
-			used := int64(len(counts[name].used[c.Name]))
-			assert.Equal(t, used, MdInt(t, hashTab.Cell(t, row, name+" used")), "%s %s", name, c.Name)
-			assert.InDelta(t, 100*float64(used)/float64(c.Hash.Capacity), MdPct(t, hashTab.Cell(t, row, name+" saturation")), 0.006)
-			for v := range counts[name].used[c.Name] {
+			used := int64(len(counts[name].used[c.Name()]))
+			assert.Equal(t, used, MdInt(t, hashTab.Cell(t, row, name+" used")), "%s %s", name, c.Name())
+			assert.InDelta(t, 100*float64(used)/float64(h.Capacity), MdPct(t, hashTab.Cell(t, row, name+" saturation")), 0.006)
+			for v := range counts[name].used[c.Name()] {
 				all[v] = true
 			}
 		}
-		assert.EqualValues(t, len(all), MdInt(t, hashTab.Cell(t, row, "all used")), c.Name)
+		assert.EqualValues(t, len(all), MdInt(t, hashTab.Cell(t, row, "all used")), c.Name())
 	}
 	assert.Len(t, hashTab.Rows, hashed)
 

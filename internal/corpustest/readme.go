@@ -177,29 +177,27 @@ func CheckColumns(t testing.TB, out string) {
 			continue
 		}
 		inDefs++
-		want, _ := schema.ArrowType(c.Type)
-		assert.Equal(t, want.String(), f.Type.String(), "%s: the shards' type is the definitions'", f.Name)
-		assert.Equal(t, c.Meaning, tab.Cell(t, row, "meaning"), f.Name)
+		assert.Equal(t, c.Type().String(), f.Type.String(), "%s: the shards' type is the definitions'", f.Name)
+		assert.Equal(t, c.Meaning(), tab.Cell(t, row, "meaning"), f.Name)
+		h, isHash := c.Hash()
 		switch {
-		case c.Categorical != nil:
+		case c.Categorical():
 			entries := strings.Split(codes, ", ")
-			require.Len(t, entries, len(c.Categorical.Codes), "%s: every code", f.Name)
-			for k, code := range c.Categorical.Codes {
+			require.Len(t, entries, len(c.Codes()), "%s: every code", f.Name)
+			for k, code := range c.Codes() {
 				assert.Equal(t, strconv.Itoa(code.Code)+" "+code.Label, entries[k], f.Name)
 			}
-			if c.Categorical.NullCode != nil {
-				assert.Contains(t, special, "null "+strconv.Itoa(*c.Categorical.NullCode), f.Name)
-			}
-			if c.Categorical.OOVCode != nil {
-				assert.Contains(t, special, "OOV "+strconv.Itoa(*c.Categorical.OOVCode), f.Name)
-			}
-		case c.Hash != nil:
+			null, _ := c.NullCode()
+			assert.Contains(t, special, "null "+strconv.Itoa(null), f.Name)
+			oov, _ := c.OOVCode()
+			assert.Contains(t, special, "OOV "+strconv.Itoa(oov), f.Name)
+		case isHash:
 			n, _, ok := strings.Cut(codes, " buckets")
 			require.True(t, ok, "%s: %q", f.Name, codes)
-			assert.EqualValues(t, c.Hash.Capacity, MdInt(t, n), f.Name)
+			assert.EqualValues(t, h.Capacity, MdInt(t, n), f.Name)
 		default:
 			assert.Equal(t, "–", codes, f.Name)
 		}
 	}
-	assert.Equal(t, len(defs.Encoded.Columns), inDefs, "every column of the definitions is in the table")
+	assert.Equal(t, len(defs.Columns()), inDefs, "every column of the definitions is in the table")
 }

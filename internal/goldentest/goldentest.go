@@ -1,6 +1,7 @@
 // Package goldentest reads the reference pipeline's golden rows
-// (../shared/golden/*.golden.jsonl[.gz]) and compares them with Arrow
-// output cell by cell. It is used by the tests of several packages.
+// (../shared/golden/*.golden.jsonl[.gz], or the slice of them committed
+// under testdata/parity; see Parity) and compares them with Arrow output
+// cell by cell. It is used by the tests of several packages.
 package goldentest
 
 import (

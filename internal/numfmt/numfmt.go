@@ -35,3 +35,13 @@ func Clock(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
+
+// Count renders n and the noun in its number, with thousands separators:
+// Count(1, "row", "rows") is "1 row", Count(1500, "row", "rows") is
+// "1,500 rows".
+func Count(n int64, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return Group(n) + " " + plural
+}

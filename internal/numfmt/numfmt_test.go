@@ -19,3 +19,9 @@ func TestClock(t *testing.T) {
 	assert.Equal(t, "1:01", Clock(61400*time.Millisecond))
 	assert.Equal(t, "1:01:01", Clock(time.Hour+time.Minute+time.Second))
 }
+
+func TestCount(t *testing.T) {
+	assert.Equal(t, "1 row", Count(1, "row", "rows"))
+	assert.Equal(t, "0 rows", Count(0, "row", "rows"))
+	assert.Equal(t, "1,500 directory entries", Count(1500, "directory entry", "directory entries"))
+}

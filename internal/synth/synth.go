@@ -5,7 +5,9 @@
 // twelve hooked kprobes with their protojson argument shapes (64-bit values
 // as strings, chmod_common's path_arg, inet_csk_accept's socket in
 // "return", arch-prefixed syscall names). Output is deterministic for a
-// seed.
+// seed. Generator.WriteExport lays the stream out as Tetragon's file
+// export leaves it on disk: timestamped (optionally gzip'd) backups and
+// the active tetragon.log.
 package synth
 
 import (

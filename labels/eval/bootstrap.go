@@ -72,10 +72,10 @@ type CI struct {
 
 // EventResult is the per-event evaluation.
 type EventResult struct {
-	AUROC   float64
-	CI      CI
-	Events  int
-	Attacks int
+	AUROC   float64 // the AUROC over every event
+	CI      CI      // its bootstrap confidence interval
+	Events  int     // events scored
+	Attacks int     // attack events among them
 }
 
 // PerEvent returns the per-event AUROC with its bootstrap confidence

@@ -24,25 +24,6 @@
 //   - [Evaluate] and [Report]: all of the above as the reference's eval
 //     payload, which marshals to JSON under the reference's names.
 //
-// # Exactness
-//
-// AUROC is computed as the Mann–Whitney U statistic, U / (P·N), over the
-// events sorted by score once: a (positive, negative) pair counts 1 if the
-// positive scores higher and 1/2 if they tie, which is what average ranks
-// give and what scikit-learn's roc_auc_score (the reference) computes by
-// trapezoids. The count is kept in integers (2U), so the only rounding is
-// the final division; scikit-learn's sum of trapezoids can differ in the
-// last bits. It is undefined when either class is absent: the functions
-// then return an error wrapping [ErrOneClass] instead of NaN, and reject
-// NaN scores with [ErrNaN] (scikit-learn raises on both). Infinite scores
-// are ordinary values.
-//
-// Average precision, the ROC curve and TPR at a target FPR reproduce
-// scikit-learn 1.2 bit for bit: ties form one threshold, the curve drops
-// collinear points as roc_curve does by default (which can lower a TPR
-// read at a fixed FPR), and sums are taken in numpy's pairwise order.
-// testdata/sklearn.json holds scikit-learn's own results for the tests.
-//
 // # Windows
 //
 // Windows follow the reference data loader: they start at event 0 and
@@ -68,4 +49,35 @@
 // pairs: not on the input order, nor on the number of worker goroutines.
 // It cannot equal the reference's numbers digit for digit (numpy's
 // generator differs), only statistically.
+// # Parity
+//
+// AUROC is computed as the Mann–Whitney U statistic, U / (P·N), over the
+// events sorted by score once: a (positive, negative) pair counts 1 if the
+// positive scores higher and 1/2 if they tie, which is what average ranks
+// give and what scikit-learn's roc_auc_score (the reference) computes by
+// trapezoids. The count is kept in integers (2U), so the only rounding is
+// the final division; scikit-learn's sum of trapezoids can differ in the
+// last bits. It is undefined when either class is absent: the functions
+// then return an error wrapping [ErrOneClass] instead of NaN, and reject
+// NaN scores with [ErrNaN] (scikit-learn raises on both). Infinite scores
+// are ordinary values.
+//
+// Average precision, the ROC curve and TPR at a target FPR reproduce
+// scikit-learn 1.2 bit for bit: ties form one threshold, the curve drops
+// collinear points as roc_curve does by default (which can lower a TPR
+// read at a fixed FPR), and sums are taken in numpy's pairwise order.
+// testdata/sklearn.json holds scikit-learn's own results for the tests.
+//
+// # Concurrency and ownership
+//
+// The functions are pure: they read the slices they are given, never
+// change or keep them, and may run concurrently. What they return is the
+// caller's. [Bootstrap] spreads its resamples over Workers goroutines.
+//
+// # Cost
+//
+// AUROC sorts the events once, O(n log n); the bootstrap repeats it per
+// resample, in parallel; a per-window AUROC first aggregates each window
+// (O(Size) per window, Stride apart); BenchmarkAUROC and
+// BenchmarkResample measure the first two.
 package eval

@@ -12,6 +12,7 @@ const ReferenceMinAttackEvents = 50
 
 // TechniqueResult is the AUROC of one technique.
 type TechniqueResult struct {
+	// TechniqueID is the ATT&CK technique id, such as "T1059.004".
 	TechniqueID string
 	// AttackEvents counts the technique's attack events.
 	AttackEvents int

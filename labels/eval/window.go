@@ -83,6 +83,7 @@ type Windows struct {
 
 // WindowResult is the per-window evaluation.
 type WindowResult struct {
+	// AUROC is the AUROC over the windows' aggregated scores.
 	AUROC float64
 	// Windows and AttackWindows count the windows formed and those with
 	// at least one attack event; they are set even when the AUROC is

@@ -165,7 +165,7 @@ func New(cfg Config) (*Processor, error) {
 	}
 	strs := p.enc.StringColumns()
 	if p.token, p.base = slices.Index(strs, "token"), slices.Index(strs, "proc_binary_basename"); p.token < 0 || p.base < 0 {
-		return nil, fmt.Errorf("score: schema %s has no token or proc_binary_basename column", defs.SchemaVersion)
+		return nil, fmt.Errorf("score: schema %s has no token or proc_binary_basename column", defs.SchemaVersion())
 	}
 	switch m := cfg.Model.(type) {
 	case *baseline.Ngram:
@@ -173,7 +173,7 @@ func New(cfg Config) (*Processor, error) {
 		p.scorer = m.NewScorer(baseline.MaxProcesses(maxProcs))
 	case *baseline.IForest:
 		p.forest = m
-		if p.inputs, err = forestInputs(p.enc, defs.SchemaVersion, m.Columns()); err != nil {
+		if p.inputs, err = forestInputs(p.enc, defs.SchemaVersion(), m.Columns()); err != nil {
 			return nil, err
 		}
 		p.row = make([]float32, len(p.inputs))
@@ -362,8 +362,8 @@ func (p *Processor) lineError(e *tetraparse.LineError) {
 func (p *Processor) countDrops() {
 	cur := p.live.Stats()
 	prev := &p.last
-	for r := range cur.DroppedByReason {
-		p.drop(tetraparse.DropReason(r).String(), cur.DroppedByReason[r]-prev.DroppedByReason[r])
+	for _, r := range tetraparse.DropReasons() {
+		p.drop(r.String(), cur.DroppedBy(r)-prev.DroppedBy(r))
 	}
 	p.drop("blank", cur.Blank-prev.Blank)
 	p.drop("json_error", cur.JSONErrors-prev.JSONErrors)

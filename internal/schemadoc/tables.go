@@ -1,4 +1,4 @@
-package schema
+package schemadoc
 
 // Tables holds the lookup tables behind the encoder's derived values.
 type Tables struct {
@@ -119,11 +119,8 @@ type LabelRule struct {
 	Below  *float64  `json:"below,omitempty"`
 }
 
-// Matches reports whether v falls in the rule.
-func (r *LabelRule) Matches(v float64) bool {
-	rr := Rule{Equals: r.Equals, Min: r.Min, Below: r.Below}
-	return rr.Matches(v)
-}
+// Matches reports whether v falls in the rule, as [Rule.Matches] does.
+func (r *LabelRule) Matches(v float64) bool { return matches(r.Equals, r.Min, r.Below, v) }
 
 // TokenFormat is the canonical event-token format. The first entry whose
 // Action equals, or whose ActionPrefix starts, the action family applies; an
