@@ -183,7 +183,8 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 // BenchmarkMatchKey measures the matching form of released strings: the
-// ASCII path every common value takes, and the Unicode path.
+// ASCII path every common value takes, the Unicode path, and the
+// percent-decoded view.
 func BenchmarkMatchKey(b *testing.B) {
 	for _, tc := range []struct{ name, s string }{
 		{"ascii", "/home/_user_/workspace/_project_/node_modules/.bin/"},
@@ -199,4 +200,14 @@ func BenchmarkMatchKey(b *testing.B) {
 			}
 		})
 	}
+	// The percent-decoded view, which only text holding an escape has.
+	b.Run("percent-decoded", func(b *testing.B) {
+		s := "/srv/sigr%C3%BCn/%2570roject/x%20y/"
+		f := newFolder()
+		b.SetBytes(int64(len(s)))
+		b.ReportAllocs()
+		for b.Loop() {
+			f.resetDecoded(s)
+		}
+	})
 }

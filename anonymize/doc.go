@@ -69,6 +69,15 @@
 // table, and why it is small, is in normalize.go. ASCII text is only
 // lower-cased, without allocating.
 //
+// A text holding a percent escape (% and two hex digits, either case)
+// is also compared in its percent-decoded form, decoded up to three
+// times (%2573 is s), so that sigr%C3%BCn is sigrün and
+// de%3Aad%3Abe%3Aef%3A00%3A01 a MAC address: the sweep and the cwd rules
+// replace the escaped bytes, the assertions fail on them. The text as
+// written is compared too, since decoding can also hide a name
+// (50%deadbeef). '+' is not read as a space (it is literal in paths,
+// in c++ and in base64), and text without '%' costs nothing more.
+//
 // Listed values (forbidden values, sweep sources) are also looked for
 // base64-encoded in any letter case: the cwd is lower-cased before
 // release, which turns an encoded name into text that no longer decodes.
@@ -129,12 +138,13 @@
 // every path prefix a cwd rule rewrote, and the originals of renamed
 // basenames (custom and collapsed, never allowlisted ones: bash is not a
 // secret). They are searched by their normalized form (see Matching) in
-// every released string and in every base64 decoding of its substrings
-// (both alphabets, any alignment, two levels deep), along with the base64
-// spellings of the listed values and the policy's patterns (MAC, IPv4 and
-// IPv6 addresses by default). A rewritten path prefix is not found where
-// a file name continues it (the prefix /home/_user_/work is not in
-// /home/_user_/workspace/). Exec-id columns must match
+// every released string, its percent-decoded form, and every base64
+// decoding of their substrings (both alphabets, any alignment, two
+// levels deep), along with the base64 spellings of the listed values
+// and the policy's patterns (MAC, IPv4 and IPv6 addresses by default).
+// A rewritten path prefix is not found where a file name continues it
+// (the prefix /home/_user_/work is not in /home/_user_/workspace/).
+// Exec-id columns must match
 // ^exec_[0-9a-f]{32}$ (or be empty); basename columns must hold values of
 // the alias map's closure; pairs and tokens must equal their canonical
 // regeneration from the row's released basenames and categories (a check

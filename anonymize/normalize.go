@@ -3,6 +3,7 @@ package anonymize
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -141,6 +142,16 @@ type folder struct {
 	seg        []byte
 	fold       cases.Caser
 	iter       norm.Iter
+	pct        *percentView // made by the first text with an escape
+}
+
+// percentView holds the percent-decoded view of a text (decodePercent):
+// two buffers the rounds use in turn, w the last one written, and for
+// each decoded byte the bytes of the text that produced it.
+type percentView struct {
+	dec        [2][]byte
+	start, end [2][]int32
+	w          int
 }
 
 // foldCaser is shared: a folding Caser is stateless and safe for
@@ -340,4 +351,164 @@ func toNFC(s string) string {
 		return s
 	}
 	return norm.NFC.String(s)
+}
+
+// Percent-encoding.
+//
+// A name also hides percent-encoded: sigr%C3%BCn, %73igrun, a MAC as
+// de%3Aad%3Abe%3Aef%3A00%3A01, in URLs, in file and directory names a
+// browser or a download tool wrote, twice encoded (%2573) where an
+// encoded URL was encoded again. The matching therefore looks at a text
+// holding a valid escape (% and two hex digits, either case) twice: as it
+// is, and percent-decoded (the decoded view, resetDecoded). Both views
+// are needed: decoding can hide a plain name as well as reveal an encoded
+// one (50%deadbeef decodes to 50, the byte 0xDE and adbeef). A '%' that
+// starts no valid escape (%ZZ, a trailing %4) is kept as it is, and a
+// text without '%' has no decoded view, at the cost of one IndexByte.
+//
+// '+' is not decoded to a space (form encoding). In a path, an argument
+// or a basename '+' is mostly literal (g++, c++filt, a base64 run, whose
+// spellings of listed values the matchers look for with their '+'), and
+// reading it as a space would break those matches in every text with an
+// escape, to reveal only names that hold a space, which host, user and
+// project names do not.
+
+// maxPercentRounds bounds repeated decoding: three rounds undo an escape
+// encoded three times (%252573 is s), and a text cannot make the scan
+// loop.
+const maxPercentRounds = 3
+
+// unhex returns the value of the hex digit c.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// escapeAt returns the byte the escape at s[i:] stands for, if s[i:]
+// starts with one (% and two hex digits).
+func escapeAt(s string, i int) (byte, bool) {
+	if i+2 >= len(s) || s[i] != '%' {
+		return 0, false
+	}
+	hi, ok1 := unhex(s[i+1])
+	lo, ok2 := unhex(s[i+2])
+	return hi<<4 | lo, ok1 && ok2
+}
+
+// hasEscape reports whether s holds a valid escape.
+func hasEscape(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0; {
+		if _, ok := escapeAt(s, i); ok {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '%')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// decodePercent returns the percent-decoded form of s (up to
+// maxPercentRounds rounds, each decoding every valid escape of the
+// previous one) and whether it differs from s. With w = f.pct.w,
+// f.pct.start[w][k] and f.pct.end[w][k] then delimit the bytes of s that
+// produced byte k of the result. The result is valid until the next call.
+func (f *folder) decodePercent(s string) (string, bool) {
+	if !hasEscape(s) {
+		return s, false
+	}
+	if f.pct == nil {
+		f.pct = &percentView{}
+	}
+	pv := f.pct
+	src := s
+	for round := range maxPercentRounds {
+		if round > 0 && !hasEscape(src) {
+			break
+		}
+		w := round & 1
+		dst, ps, pe := pv.dec[w][:0], pv.start[w][:0], pv.end[w][:0]
+		prevS, prevE := pv.start[w^1], pv.end[w^1]
+		for i := 0; i < len(src); {
+			c, e := src[i], i+1
+			if b, ok := escapeAt(src, i); ok {
+				c, e = b, i+3
+			}
+			dst = append(dst, c)
+			if round == 0 {
+				ps, pe = append(ps, int32(i)), append(pe, int32(e))
+			} else {
+				ps, pe = append(ps, prevS[i]), append(pe, prevE[e-1])
+			}
+			i = e
+		}
+		pv.dec[w], pv.start[w], pv.end[w] = dst, ps, pe
+		pv.w = w
+		src = unsafe.String(unsafe.SliceData(dst), len(dst))
+	}
+	return src, true
+}
+
+// resetDecoded computes the matching form of the percent-decoded view of
+// s, as reset does for s itself, and returns it with the decoded text; ok
+// is false, and nothing is computed, when s holds no valid escape. span
+// then maps the key to bytes of s. The results are valid until the next
+// call.
+func (f *folder) resetDecoded(s string) (key []byte, decoded string, ok bool) {
+	d, ok := f.decodePercent(s)
+	if !ok {
+		return nil, "", false
+	}
+	ps, pe := f.pct.start[f.pct.w], f.pct.end[f.pct.w]
+	key = f.reset(d)
+	if f.ascii {
+		f.start = append(f.start[:0], ps...)
+		f.end = append(f.end[:0], pe...)
+	} else {
+		for i, a := range f.start {
+			if int(a) < len(ps) {
+				f.start[i] = ps[a]
+			} else {
+				f.start[i] = int32(len(s))
+			}
+			if e := f.end[i]; e > 0 {
+				f.end[i] = pe[e-1]
+			}
+		}
+	}
+	f.ascii, f.n = false, len(s)
+	return key, d, true
+}
+
+// view returns the matching form of s (decoded false) or of its decoded
+// view (decoded true; ok is false when s has none).
+func (f *folder) view(s string, decoded bool) (key []byte, ok bool) {
+	if !decoded {
+		return f.reset(s), true
+	}
+	key, _, ok = f.resetDecoded(s)
+	return key, ok
+}
+
+// appendKeys appends to dst the matching forms of a value a matcher
+// looks for: its own and, when it holds a valid escape, its decoded
+// view's (a path prefix or a basename that was written percent-encoded is
+// found however a released text spells it).
+func (f *folder) appendKeys(dst []string, s string) []string {
+	dst = append(dst, string(f.reset(s)))
+	if strings.IndexByte(s, '%') >= 0 {
+		if k, _, ok := f.resetDecoded(s); ok && string(k) != dst[len(dst)-1] {
+			dst = append(dst, string(k))
+		}
+	}
+	return dst
 }

@@ -100,17 +100,19 @@ type Policy struct {
 	// Sweep replaces, in order, every occurrence of each From with its To
 	// in every string column but the exec ids, matching on the normalized
 	// form (so case, decomposed accents, compatibility and lookalike
-	// characters do not hide a From). Every From is also a forbidden
-	// value.
+	// characters, and percent-encoding, do not hide a From). Every From
+	// is also a forbidden value.
 	Sweep []Replacement `json:"sweep"`
 	// Forbidden lists values that must not appear, in their normalized
 	// form, as a substring of the normalized form of any released string,
-	// raw, inside a base64-decodable substring, or base64-encoded in any
-	// letter case (user, host and project names, addresses, …). At least
+	// raw, percent-decoded, inside a base64-decodable substring, or
+	// base64-encoded in any letter case (user, host and project names,
+	// addresses, …). At least
 	// MinForbiddenLength bytes each, normalized.
 	Forbidden []string `json:"forbidden"`
-	// Patterns are regular expressions no released string may match, raw
-	// or base64-decoded; text that is not ASCII is also matched in its
+	// Patterns are regular expressions no released string may match, raw,
+	// percent-decoded or base64-decoded; text that is not ASCII is also
+	// matched in its
 	// normalized form, which is case-folded (write patterns with (?i) to
 	// have them catch every spelling).
 	Patterns []Pattern `json:"patterns"`
@@ -586,16 +588,37 @@ func (c *compiledPolicy) has(cl Class) bool {
 
 // sweepString applies the sweep to s: every occurrence of a source's
 // matching form in the matching form of the text is replaced, with the
-// bytes of s that produced it, by the target. changed reports whether
-// anything was. f computes the matching forms.
+// bytes of s that produced it, by the target; then the same on the
+// percent-decoded view of the result, if it has one (see
+// resetDecoded), so that sigr%C3%BCn is swept like sigrün. changed
+// reports whether anything was. f computes the matching forms.
 func (c *compiledPolicy) sweepString(f *folder, s string) (out string, changed bool) {
+	if len(c.sweep) == 0 {
+		return s, false
+	}
+	out, changed = c.sweepView(f, s, false)
+	if strings.IndexByte(out, '%') >= 0 {
+		var more bool
+		out, more = c.sweepView(f, out, true)
+		changed = changed || more
+	}
+	return out, changed
+}
+
+// sweepView is one pass of the sweep over the plain or the decoded view
+// of s.
+func (c *compiledPolicy) sweepView(f *folder, s string, decoded bool) (out string, changed bool) {
 	out = s
 	var key []byte
 	stale := true
 	for i := range c.sweep {
 		sw := &c.sweep[i]
 		if stale {
-			key, stale = f.reset(out), false
+			var ok bool
+			if key, ok = f.view(out, decoded); !ok {
+				break
+			}
+			stale = false
 		}
 		j := bytes.Index(key, sw.key)
 		if j < 0 {
@@ -626,14 +649,30 @@ func (c *compiledPolicy) sweepString(f *folder, s string) (out string, changed b
 // previous rule's result, and reports every text a rule changed (the
 // "rewritten path prefixes", forbidden from then on). A match replaces the
 // bytes of s that produced it; capture groups ($1) expand to bytes of s
-// too, so what a rule keeps is kept as written.
+// too, so what a rule keeps is kept as written. The rules run on the
+// plain view, then on the percent-decoded view of the result if it has
+// one (/home/sigr%C3%BCn/ and %2Fhome%2Fsigrun are home directories too).
 func (c *compiledPolicy) rewriteCwd(f *folder, s string, rewritten func(string)) string {
+	s = c.rewriteCwdView(f, s, false, rewritten)
+	if strings.IndexByte(s, '%') >= 0 {
+		s = c.rewriteCwdView(f, s, true, rewritten)
+	}
+	return s
+}
+
+// rewriteCwdView is one pass of the cwd rules over the plain or the
+// decoded view of s.
+func (c *compiledPolicy) rewriteCwdView(f *folder, s string, decoded bool, rewritten func(string)) string {
 	var key []byte
 	stale := true
 	var loc []int
 	for _, r := range c.cwd {
 		if stale {
-			key, stale = f.reset(s), false
+			var ok bool
+			if key, ok = f.view(s, decoded); !ok {
+				break
+			}
+			stale = false
 		}
 		locs := r.re.FindAllSubmatchIndex(key, -1)
 		if locs == nil {
@@ -652,7 +691,7 @@ func (c *compiledPolicy) rewriteCwd(f *folder, s string, rewritten func(string))
 			a, e := max(loc[0], last), max(loc[1], loc[0], last)
 			match := s[a:e]
 			repl := string(r.re.ExpandString(nil, r.repl, s, loc))
-			if rewritten != nil && match != "" && match != repl && !strings.Contains(matchKey(repl), matchKey(match)) {
+			if rewritten != nil && match != "" && match != repl && !keeps(repl, match) {
 				rewritten(match)
 			}
 			b.WriteString(s[last:a])
@@ -665,4 +704,20 @@ func (c *compiledPolicy) rewriteCwd(f *folder, s string, rewritten func(string))
 		}
 	}
 	return s
+}
+
+// keeps reports whether a rule's replacement repl still holds the text
+// match it replaced, in either of match's views: the rule only
+// respelled it (%2Fhome%2F_user_ to /home/_user_), and match is no
+// rewritten path prefix.
+func keeps(repl, match string) bool {
+	rk := matchKey(repl)
+	if strings.Contains(rk, matchKey(match)) {
+		return true
+	}
+	if strings.IndexByte(match, '%') < 0 {
+		return false
+	}
+	k, _, ok := newFolder().resetDecoded(match)
+	return ok && strings.Contains(rk, string(k))
 }

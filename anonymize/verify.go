@@ -41,7 +41,8 @@ const memoLimit = 1 << 16
 //   - drop, or unclassified under unknown_columns "drop": the column must
 //     be absent (CheckDroppedColumn).
 //
-// The scan looks, in the value and in every base64 decoding of its
+// The scan looks, in the value, in its percent-decoded form (when it
+// holds an escape such as %73) and in every base64 decoding of their
 // substrings, for a forbidden value or a rewritten path prefix
 // (CheckForbidden), an original of a renamed basename as a word
 // (CheckAliasOriginal), all compared in their normalized forms (see the
@@ -234,18 +235,27 @@ func (v *Verifier) refresh() {
 	voc := innocent.String()
 	v.words = newMatcher(matchWord)
 	v.unscanned = 0
+	var keys []string
 	for _, o := range v.aliases.Renamed() {
-		k := matchKey(o)
-		if len(k) < v.pol.minScan || containsWord(voc, k) {
-			v.unscanned++
-			continue
+		scanned := false
+		keys = v.fold.appendKeys(keys[:0], o)
+		for _, k := range keys {
+			if len(k) >= v.pol.minScan && !containsWord(voc, k) {
+				v.words.add(k, o, false)
+				scanned = true
+			}
 		}
-		v.words.add(k, o, false)
+		if !scanned {
+			v.unscanned++
+		}
 	}
 	v.forbid = newMatcher(matchSubstring)
 	listed := append(slices.Clone(v.pol.forbidden), v.extra...)
 	for _, f := range listed {
-		v.forbid.add(matchKey(f), f, false)
+		keys = v.fold.appendKeys(keys[:0], f)
+		for _, k := range keys {
+			v.forbid.add(k, f, false)
+		}
 	}
 	// The base64 spellings of listed values, except those the released
 	// vocabulary holds anyway (they would fail every release). A short
@@ -266,7 +276,10 @@ func (v *Verifier) refresh() {
 	}
 	v.pathm = newMatcher(matchPath)
 	for _, p := range v.paths {
-		v.pathm.add(matchKey(p), p, false)
+		keys = v.fold.appendKeys(keys[:0], p)
+		for _, k := range keys {
+			v.pathm.add(k, p, false)
+		}
 	}
 	clear(v.ok)
 }
@@ -489,22 +502,54 @@ func (v *Verifier) checkValues(name string, col stringArray, n int, basename boo
 }
 
 // scan looks for forbidden values, rewritten path prefixes, alias
-// originals (when words is true) and patterns in s and in the base64
-// decodings of its substrings. Decoding runs on s as it is: a case change
+// originals (when words is true) and patterns in s, in its
+// percent-decoded view (see resetDecoded) and in the base64 decodings of
+// their substrings. Decoding runs on the text as it is: a case change
 // would garble base64 (the forbidden matcher also holds the base64
 // spellings of listed values, in any case).
 func (v *Verifier) scan(s string, words bool) (check Check, pattern string, b64, bad bool) {
-	if check, pattern, b64, bad = v.scanText(v.fold.reset(s), s, !v.fold.ascii, words); bad {
+	if check, pattern, b64, bad = v.scanViews(s, false, words); bad {
 		return check, pattern, b64, true
 	}
 	v.raw = append(v.raw[:0], s...)
-	v.b64.each(v.raw, func(d []byte) bool {
-		ds := unsafe.String(unsafe.SliceData(d), len(d))
-		k := v.fold.keyBytes(d)
-		check, pattern, _, bad = v.scanText(k, ds, !v.fold.ascii, words)
-		return bad
-	})
+	n := len(v.raw)
+	if strings.IndexByte(s, '%') >= 0 {
+		if d, ok := v.fold.decodePercent(s); ok {
+			v.raw = append(v.raw, d...)
+		}
+	}
+	for _, text := range [2][]byte{v.raw[:n], v.raw[n:]} {
+		v.b64.each(text, func(d []byte) bool {
+			check, pattern, _, bad = v.scanViews(unsafe.String(unsafe.SliceData(d), len(d)), true, words)
+			return bad
+		})
+		if bad {
+			break
+		}
+	}
 	return check, pattern, bad, bad
+}
+
+// scanViews runs scanText over s and, if it has one, over its
+// percent-decoded view. fromB64 says that s is a base64 decoding (bytes,
+// see keyBytes).
+func (v *Verifier) scanViews(s string, fromB64, words bool) (Check, string, bool, bool) {
+	var key []byte
+	if fromB64 {
+		key = v.fold.keyBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
+	} else {
+		key = v.fold.reset(s)
+	}
+	if check, pattern, b64, bad := v.scanText(key, s, !v.fold.ascii, words); bad {
+		return check, pattern, b64, true
+	}
+	if strings.IndexByte(s, '%') < 0 {
+		return "", "", false, false
+	}
+	if key, d, ok := v.fold.resetDecoded(s); ok {
+		return v.scanText(key, d, true, words)
+	}
+	return "", "", false, false
 }
 
 // scanText runs the matchers over key, the matching form of raw, and the
