@@ -10,7 +10,7 @@ import (
 // The survivors are closed under ancestry: going from the most recently
 // used process down, each is kept together with its registered ancestors
 // (while they fit), so that an ancestor is never evicted before a
-// descendant that is kept, however long it has been silent (a session's
+// descendant that is kept, however long it has been silent (a login
 // shell, its sshd, init). A process whose chain no longer fits is
 // skipped.
 //

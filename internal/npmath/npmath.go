@@ -16,20 +16,22 @@ const pairwiseBlock = 128
 // summation (eight accumulators per block of at most 128 elements, blocks
 // halved recursively), whose rounding differs from a left-to-right sum.
 func Sum64(x []float64) float64 {
-	return 0 + pairwise64(x) // the reduction starts from the identity 0
+	return 0 + pairwise(x) // the reduction starts from the identity 0
 }
 
-func pairwise64(x []float64) float64 {
+// pairwise is numpy's pairwise summation in the precision of F: a float32
+// array keeps float32 accumulators, as numpy does (it does not widen them).
+func pairwise[F float32 | float64](x []F) F {
 	n := len(x)
 	switch {
 	case n < 8:
-		res := 0.0
+		var res F
 		for _, v := range x {
 			res += v
 		}
 		return res
 	case n <= pairwiseBlock:
-		var r [8]float64
+		var r [8]F
 		copy(r[:], x[:8])
 		i := 8
 		for ; i < n-n%8; i += 8 {
@@ -50,47 +52,13 @@ func pairwise64(x []float64) float64 {
 	}
 	n2 := n / 2
 	n2 -= n2 % 8
-	return pairwise64(x[:n2]) + pairwise64(x[n2:])
+	return pairwise(x[:n2]) + pairwise(x[n2:])
 }
 
 // Sum32 is np.sum of a contiguous float32 array: pairwise summation with
 // float32 accumulators (numpy does not widen them).
 func Sum32(x []float32) float32 {
-	return 0 + pairwise32(x)
-}
-
-func pairwise32(x []float32) float32 {
-	n := len(x)
-	switch {
-	case n < 8:
-		var res float32
-		for _, v := range x {
-			res += v
-		}
-		return res
-	case n <= pairwiseBlock:
-		var r [8]float32
-		copy(r[:], x[:8])
-		i := 8
-		for ; i < n-n%8; i += 8 {
-			r[0] += x[i]
-			r[1] += x[i+1]
-			r[2] += x[i+2]
-			r[3] += x[i+3]
-			r[4] += x[i+4]
-			r[5] += x[i+5]
-			r[6] += x[i+6]
-			r[7] += x[i+7]
-		}
-		res := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-		for ; i < n; i++ {
-			res += x[i]
-		}
-		return res
-	}
-	n2 := n / 2
-	n2 -= n2 % 8
-	return pairwise32(x[:n2]) + pairwise32(x[n2:])
+	return 0 + pairwise(x)
 }
 
 // Mean64 is np.mean of a float64 array (NaN when empty).
