@@ -248,39 +248,22 @@ func waitLines(t *testing.T, path string, n int) {
 // rotated before it looked. Lines are paced so that the stream spans
 // several runs of the service.
 func (f *scoringFixture) exporter(t *testing.T, path, out string, every, truncateAt int) <-chan struct{} {
-	done, stop := make(chan struct{}), make(chan struct{})
 	e := testexport.New(t, path)
 	e.Compress = true
-	t.Cleanup(func() { close(stop); <-done }) // before e's cleanup
-	go func() {
-		defer close(done)
-		for i, line := range f.lines {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if i == every {
-				for deadline := time.Now().Add(60 * time.Second); len(readLines(t, out)) == 0 && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond)
-				}
-			}
-			if i > 0 && i%every == 0 {
-				e.Rotate()
-			}
+	scored := func() int { return len(readLines(t, out)) }
+	return testexport.Stream{
+		N:       len(f.lines),
+		Line:    func(i int) string { return string(f.lines[i]) },
+		Every:   every,
+		Pace:    100,
+		Started: func() bool { return scored() > 0 },
+		Before: func(e *testexport.Exporter, i int) {
 			if i == truncateAt && i > 0 {
-				for deadline := time.Now().Add(60 * time.Second); len(readLines(t, out)) < f.keptBefore[i] && time.Now().Before(deadline); {
-					time.Sleep(5 * time.Millisecond)
-				}
+				testexport.WaitFor(time.Minute, 5*time.Millisecond, func() bool { return scored() >= f.keptBefore[i] })
 				e.Truncate()
 			}
-			e.Write(string(line))
-			if i%100 == 0 {
-				time.Sleep(2 * time.Millisecond)
-			}
-		}
-	}()
-	return done
+		},
+	}.Start(t, e)
 }
 
 // requireWant checks that got is the uninterrupted run's output.

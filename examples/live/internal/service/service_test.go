@@ -114,33 +114,10 @@ func waitLines(t *testing.T, path string, n int) {
 // start without state reads the file at the path, not the backups that
 // were rotated before it looked.
 func writeStream(t *testing.T, path string, n, every int, out string) <-chan struct{} {
-	done, stop := make(chan struct{}), make(chan struct{})
 	e := testexport.New(t, path)
 	e.Compress = true
-	t.Cleanup(func() { close(stop); <-done }) // before e's cleanup
-	go func() {
-		defer close(done)
-		for i := range n {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if i == every {
-				for deadline := time.Now().Add(30 * time.Second); len(outLines(t, out)) == 0 && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond)
-				}
-			}
-			if i > 0 && i%every == 0 {
-				e.Rotate()
-			}
-			e.Write(testexport.Line(i))
-			if i%200 == 0 {
-				time.Sleep(2 * time.Millisecond)
-			}
-		}
-	}()
-	return done
+	started := func() bool { return len(outLines(t, out)) > 0 }
+	return testexport.Stream{N: n, Every: every, Pace: 200, Started: started}.Start(t, e)
 }
 
 // TestRestartExactlyOnce: the service is stopped (the SIGTERM path) three

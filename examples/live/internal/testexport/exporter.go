@@ -245,3 +245,66 @@ func BigLine(i int) string {
 	}
 	return string(append(b, `"}`...))
 }
+
+// Stream writes generated lines into an Exporter from a goroutine, as the
+// service's tests feed it: rotated to gzip'd backups every Every lines
+// and paced so that the stream spans several runs of the service.
+type Stream struct {
+	N    int                // lines to write
+	Line func(i int) string // line i (default: Line)
+	// Every rotates the file before every Every-th line (0: never).
+	Every int
+	// Pace sleeps 2 ms after every Pace-th line (0: never).
+	Pace int
+	// Started reports whether the reader has output a line. The first
+	// rotation waits for it (a minute at most): a first start without
+	// state reads the file at the path, not the backups rotated before
+	// it looked.
+	Started func() bool
+	// Before, if set, runs before line i is written (a truncation that
+	// waits for the reader, say).
+	Before func(e *Exporter, i int)
+}
+
+// Start writes s's lines to e in the background and returns a channel
+// closed when it is done. A cleanup of t stops the writer and waits for it
+// (before e's own cleanup, which runs later).
+func (s Stream) Start(t testing.TB, e *Exporter) <-chan struct{} {
+	line := s.Line
+	if line == nil {
+		line = Line
+	}
+	done, stop := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); <-done })
+	go func() {
+		defer close(done)
+		for i := range s.N {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i == s.Every && s.Started != nil {
+				WaitFor(time.Minute, time.Millisecond, s.Started)
+			}
+			if s.Every > 0 && i > 0 && i%s.Every == 0 {
+				e.Rotate()
+			}
+			if s.Before != nil {
+				s.Before(e, i)
+			}
+			e.Write(line(i))
+			if s.Pace > 0 && i%s.Pace == 0 {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}()
+	return done
+}
+
+// WaitFor polls cond every tick until it holds or d has passed.
+func WaitFor(d, tick time.Duration, cond func() bool) {
+	for deadline := time.Now().Add(d); !cond() && time.Now().Before(deadline); {
+		time.Sleep(tick)
+	}
+}
