@@ -73,10 +73,12 @@ type SplitResult struct {
 // definitions, the alias map), stats.json, datacard.md and README.md, and
 // checks every one of those files too (VerifyFiles); with cfg.LineageOut,
 // the train split's lineage graph too, and with cfg.PrivateAliasMap the
-// full alias map. Everything goes to a temporary directory beside Out,
-// renamed into place only when the build has succeeded: on any error, or
-// when ctx is done, nothing is left behind and a previous corpus in Out is
-// untouched. Progress goes to cfg.OnProgress, warnings to cfg.OnWarning.
+// full alias map. Out is locked for the build (ErrLocked, or wait with
+// cfg.WaitForLock). Everything goes to a temporary directory beside Out,
+// fsynced and swapped into place only when the build has succeeded: on any
+// error, or when ctx is done, nothing is left behind but the lock file and
+// a previous corpus in Out is untouched. Progress goes to cfg.OnProgress,
+// warnings to cfg.OnWarning.
 // Build is NewPlan followed by Plan.Build.
 func Build(ctx context.Context, cfg Config) (*Result, error) {
 	p, err := NewPlan(cfg)
