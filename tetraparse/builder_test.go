@@ -402,3 +402,30 @@ func TestRecordsMaxDelay(t *testing.T) {
 	}
 	require.Equal(t, 50, rows)
 }
+
+// TestAddEventEnvelopeStructureErrors: an event whose body is not an
+// object is a structure error at the envelope, before any filter, through
+// AddEvent as through AddLine (Decode must hand the stage on).
+func TestAddEventEnvelopeStructureErrors(t *testing.T) {
+	p, err := New(Config{})
+	require.NoError(t, err)
+	for _, line := range []string{
+		`{"process_kprobe":""}`,
+		`{"process_exec":"x"}`,
+		`{"process_exit":[1]}`,
+	} {
+		var st [2]Stats
+		for i, add := range []func(b *Builder){
+			func(b *Builder) { b.AddLine([]byte(line)) },
+			func(b *Builder) { b.AddEvent(Decode([]byte(line))) },
+		} {
+			b, err := p.NewBuilder("x")
+			require.NoError(t, err)
+			add(b)
+			st[i] = b.Stats()
+			b.Close()
+		}
+		require.EqualValues(t, 1, st[0].StructureErrors, line)
+		require.Equal(t, st[0], st[1], line)
+	}
+}

@@ -210,7 +210,7 @@ func Decode(line []byte) (*Event, error) {
 		d.ev, ev.src = nil, d
 	}
 	if d.structErr != nil {
-		d.structErr.ev = ev
+		d.structErr.ev, d.structErr.stage = ev, d.stage
 		return nil, d.structErr
 	}
 	return ev, nil
