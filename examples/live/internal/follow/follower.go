@@ -303,9 +303,11 @@ func (f *Follower) syncLineCounts() {
 	}
 }
 
-// fill reads once from the current file. On the live file it then checks
+// fill reads once from the current file. On a plain file it then checks
 // that the file's first bytes are still those read: if not, the file was
-// truncated and rewritten while it was read.
+// truncated and rewritten while it was read. A rotated file is checked too:
+// it may have been truncated just before its rotation, while the follower
+// had not looked.
 func (f *Follower) fill() (int, error) {
 	s := f.src
 	headBefore := s.headN
@@ -319,7 +321,7 @@ func (f *Follower) fill() (int, error) {
 			s.headN = max(s.headN, int(off)+k)
 		}
 		s.size = max(s.size, f.lb.readOffset())
-		if s.live && headBefore > 0 {
+		if !s.gz && headBefore > 0 {
 			f.verifyHead(headBefore)
 		}
 	}
@@ -334,7 +336,7 @@ func (f *Follower) lagBytes() int64 {
 	return max(0, f.src.size-f.lb.consumed())
 }
 
-// verifyHead compares the first hn bytes of the live file with those read.
+// verifyHead compares the first hn bytes of the file with those read.
 func (f *Follower) verifyHead(hn int) {
 	s := f.src
 	var buf [FingerprintBytes]byte
@@ -367,7 +369,7 @@ func allZero(p []byte) bool {
 	return true
 }
 
-// restart reads the live file again from its start after a truncation.
+// restart reads the file again from its start after a truncation.
 // Whatever was read but not yet returned is dropped: it may be the data from
 // before the truncation or after it, and only the start is certain.
 func (f *Follower) restart() {

@@ -474,3 +474,35 @@ func TestFollowStartsAtNew(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowTruncatedThenRotated: the file is truncated and rotated away
+// between two looks of the follower. The lines written after the
+// truncation are read from the backup, and the truncation is counted.
+func TestFollowTruncatedThenRotated(t *testing.T) {
+	for _, appendW := range []bool{false, true} {
+		t.Run(map[bool]string{false: "lumberjack-writer", true: "append-writer"}[appendW], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tetragon.log")
+			f := newFollower(t, path, Options{NoWatch: true, PollInterval: time.Hour})
+			e := testexport.New(t, path)
+			e.Append = appendW
+			for i := range 10 {
+				e.Write(testexport.Line(i))
+			}
+			c := &collector{t: t, f: f}
+			c.until(10, nil)
+			e.Truncate()
+			for i := 10; i < 30; i++ {
+				if i == 20 {
+					e.Rotate()
+				}
+				e.Write(testexport.Line(i))
+			}
+			c.until(30, nil)
+			c.drain()
+			wantRange(t, c.nums, 0, 30)
+			if st := f.Stats(); st.Truncations != 1 {
+				t.Errorf("Truncations = %d, want 1; notices %v", st.Truncations, c.notices)
+			}
+		})
+	}
+}
