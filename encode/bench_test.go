@@ -166,13 +166,10 @@ func (l *latencies) report(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkLiveEvent measures a live service's path on one goroutine: one
-// Tetragon line in, its Features out (Live.Line: decode, filter, graph
-// update and lookup, encode), with a graph seeded from a training split.
-// ns/op and B/op are per event; p50-ns and p99-ns are the distribution of
-// single events (each timed, which adds two clock reads).
-func BenchmarkLiveEvent(b *testing.B) {
-	lb := newLiveBench(b)
+// newLive returns a Live over an encoder of lb's seeded graph and a parser
+// that builds only the encoder's raw columns, as a live service sets up.
+func (lb *liveBench) newLive(b *testing.B) *Live {
+	b.Helper()
 	enc, err := New(nil, lb.g)
 	if err != nil {
 		b.Fatal(err)
@@ -185,6 +182,17 @@ func BenchmarkLiveEvent(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return l
+}
+
+// BenchmarkLiveEvent measures a live service's path on one goroutine: one
+// Tetragon line in, its Features out (Live.Line: decode, filter, graph
+// update and lookup, encode), with a graph seeded from a training split.
+// ns/op and B/op are per event; p50-ns and p99-ns are the distribution of
+// single events (each timed, which adds two clock reads).
+func BenchmarkLiveEvent(b *testing.B) {
+	lb := newLiveBench(b)
+	l := lb.newLive(b)
 	defer l.Close()
 	lat := newLatencies()
 	var sink int64
@@ -212,18 +220,7 @@ func BenchmarkLiveEvent(b *testing.B) {
 // B/op are per event.
 func BenchmarkLiveLines(b *testing.B) {
 	lb := newLiveBench(b)
-	enc, err := New(nil, lb.g)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := tetraparse.New(tetraparse.Config{Columns: enc.RawColumns()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := NewLive(p, enc, "live")
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := lb.newLive(b)
 	defer l.Close()
 	const chunk = 64
 	var sink int64
